@@ -1,0 +1,110 @@
+"""Explain a deadline day by day: every day from the start to the last day, counted or not, and why.
+
+Reasons (stable codes, for scripts): ``start_day`` (Civil Code Art. 201), ``working_day``,
+``makeup_working_day`` (调休上班), ``weekend``, ``holiday`` (with its name), ``suspended``
+(Henan measure Art. 26), ``calendar_day`` (a day of a day or month period), ``rest_day_moved``
+(a rest day passed over because the period's last day fell on it, Civil Code Art. 203).
+Each day also carries a Chinese ``label`` for handlers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .calendar import DayKind, WorkingCalendar
+from .clock import Clock
+from .periods import Period
+
+
+@dataclass(frozen=True)
+class ExplainedDay:
+    date: date
+    counted: bool
+    reason: str
+    label: str
+    ordinal: int | None = None  # which counted day this is (1 = first)
+
+    def to_dict(self) -> dict:
+        out = {"date": self.date.isoformat(), "counted": self.counted, "reason": self.reason, "label": self.label}
+        if self.ordinal is not None:
+            out["ordinal"] = self.ordinal
+        return out
+
+
+@dataclass(frozen=True)
+class Explanation:
+    period: Period
+    days: tuple[ExplainedDay, ...]
+
+    def to_dict(self) -> dict:
+        return {**self.period.to_dict(), "days": [d.to_dict() for d in self.days]}
+
+    def counted_days(self) -> list[date]:
+        return [d.date for d in self.days if d.counted]
+
+
+_START = "起算日，不计入（民法典第二百零一条）"
+
+
+def _dates(first: date, last: date):
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def explain_clock(cal: WorkingCalendar, clock: Clock, as_of: date | None = None) -> Explanation:
+    """Explain a working-day clock, suspensions and extensions included."""
+    period = clock.period(cal, as_of)
+    suspended = clock.suspended_ranges(as_of)
+    days = [ExplainedDay(clock.start, False, "start_day", _START)]
+    n = 0
+    for day in _dates(clock.start + timedelta(days=1), period.last_day):
+        info = cal.day(day)
+        hit = next((r for a, b, r in suspended if a <= day < b), None)
+        if hit is not None:
+            days.append(ExplainedDay(day, False, "suspended", f"中止计算（{hit}），{info.label}"))
+        elif info.working:
+            n += 1
+            days.append(ExplainedDay(day, True, info.kind.value, f"第{n}个工作日（{info.label}）", n))
+        else:
+            days.append(ExplainedDay(day, False, info.kind.value, info.label))
+    return Explanation(period, tuple(days))
+
+
+def explain_working_days(cal: WorkingCalendar, period: Period) -> Explanation:
+    return explain_clock(cal, Clock(period.start, period.amount))
+
+
+def explain_days(cal: WorkingCalendar, period: Period) -> Explanation:
+    """Explain a day or month period: every calendar day counts; a last day on a rest day moves on."""
+    nominal = period.start
+    days = [ExplainedDay(period.start, False, "start_day", _START)]
+    if period.unit == "days":
+        nominal = period.start + timedelta(days=period.amount)
+    else:
+        from .periods import add_months
+
+        nominal = add_months(period.start, period.amount)
+    n = 0
+    for day in _dates(period.start + timedelta(days=1), period.last_day):
+        info = cal.day(day)
+        if day <= nominal:
+            n += 1
+            kind = "" if info.kind is DayKind.WORKDAY else f"，{info.label}"
+            days.append(ExplainedDay(day, True, "calendar_day", f"第{n}日{kind}", n))
+        elif info.working:
+            n += 1
+            days.append(ExplainedDay(day, True, "last_day_moved",
+                                     f"期间最后一日顺延至此工作日（民法典第二百零三条），{info.label}", n))
+        else:
+            days.append(ExplainedDay(day, False, "rest_day_moved",
+                                     f"期间最后一日为休息日，顺延（民法典第二百零三条）：{info.label}"))
+    return Explanation(period, tuple(days))
+
+
+def explain(cal: WorkingCalendar, period: Period) -> Explanation:
+    if period.unit == "working_days":
+        return explain_working_days(cal, period)
+    return explain_days(cal, period)

@@ -1,0 +1,1 @@
+"""The runtime shell: store, engine, timers and interfaces. The only package with side effects."""

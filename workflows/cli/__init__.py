@@ -1,0 +1,56 @@
+"""The `creditflow` command line (Typer): a thin adapter that parses, calls a service, and maps errors.
+
+Exit codes: 0 success; 2 bad input; 3 refused transition; 4 concurrent-change conflict.
+Nothing heavy is imported at start-up: each command imports what it needs.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from . import calendar as calendar_cmd
+from .output import dumps
+
+app = typer.Typer(
+    name="creditflow",
+    help="creditflow: medical-insurance credit casework under legal deadlines.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(calendar_cmd.app, name="calendar")
+
+
+def _fail(code: int, payload: dict, message: str, as_json: bool) -> int:
+    if as_json:
+        sys.stdout.write(dumps(payload) + "\n")
+    sys.stderr.write(message.replace("\n", " ") + "\n")
+    return code
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app and map every error kind to its exit code in one place."""
+    from calendars import CalendarError
+
+    from ..errors import CreditflowError
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in args
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args, prog_name="creditflow", standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+    except CreditflowError as exc:
+        code = _fail(exc.exit_code, exc.to_dict(), f"error: {exc.message}", as_json)
+    except CalendarError as exc:
+        payload = {"error": {"code": exc.code, "message": str(exc), "article": "RULES §7", "allowed": []}}
+        code = _fail(2, payload, f"error: {exc}", as_json)
+    except typer.Abort:
+        code = _fail(1, {"error": {"code": "aborted", "message": "aborted", "article": "", "allowed": []}}, "aborted", as_json)
+    except typer.TyperException as exc:  # usage errors from the parser
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        payload = {"error": {"code": "usage", "message": message, "article": "", "allowed": []}}
+        code = _fail(getattr(exc, "exit_code", 2), payload, f"error: {message}", as_json)
+    sys.exit(code)

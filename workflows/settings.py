@@ -1,0 +1,46 @@
+"""Where this deployment keeps its things, read from the environment (and var/settings.toml).
+
+* ``CREDITFLOW_HOME``: the folder for the embedded database and settings (default ``./var``).
+* ``CREDITFLOW_DATABASE_URL``: the store; default ``sqlite:///$CREDITFLOW_HOME/creditflow.db``.
+* ``CREDITFLOW_CALENDAR_OVERRIDES``: the calendar override file (wins over settings.toml).
+* ``CREDITFLOW_ALLOW_CLOCK_OVERRIDE=1``: allow ``--now`` (demos and tests only).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str
+    calendar_overrides: str | None
+    allow_clock_override: bool
+
+    @property
+    def settings_file(self) -> Path:
+        return self.home / "settings.toml"
+
+
+def load_settings() -> Settings:
+    home = Path(os.environ.get("CREDITFLOW_HOME") or Path.cwd() / "var")
+    file_values: dict = {}
+    settings_file = home / "settings.toml"
+    if settings_file.exists():
+        with settings_file.open("rb") as fh:
+            file_values = tomllib.load(fh)
+    url = os.environ.get("CREDITFLOW_DATABASE_URL") or file_values.get("database_url") or f"sqlite:///{home / 'creditflow.db'}"
+    overrides = os.environ.get("CREDITFLOW_CALENDAR_OVERRIDES") or file_values.get("calendar_overrides") or None
+    allow = os.environ.get("CREDITFLOW_ALLOW_CLOCK_OVERRIDE", "") in ("1", "true", "yes")
+    return Settings(home=home, database_url=url, calendar_overrides=overrides, allow_clock_override=allow)
+
+
+def calendar():
+    """The deployment's working calendar (with its override file, if any)."""
+    from calendars import default_calendar
+
+    return default_calendar(load_settings().calendar_overrides)
