@@ -44,3 +44,19 @@ def calendar():
     from calendars import default_calendar
 
     return default_calendar(load_settings().calendar_overrides)
+
+
+def write_settings_file(settings: Settings, **values) -> None:
+    """Record machine-level settings (e.g. the calendar override file) in $CREDITFLOW_HOME/settings.toml."""
+    current: dict = {}
+    if settings.settings_file.exists():
+        with settings.settings_file.open("rb") as fh:
+            current = tomllib.load(fh)
+    current.update({k: v for k, v in values.items() if v is not None})
+    settings.home.mkdir(parents=True, exist_ok=True)
+    lines = [f"{k} = {_toml_string(str(v))}" for k, v in sorted(current.items())]
+    settings.settings_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -11,6 +11,7 @@ import sys
 import typer
 
 from . import calendar as calendar_cmd
+from . import cases as cases_cmd
 from .output import dumps
 
 app = typer.Typer(
@@ -21,6 +22,29 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(calendar_cmd.app, name="calendar")
+app.command("init")(cases_cmd.init)
+app.add_typer(cases_cmd.user_app, name="user")
+app.add_typer(cases_cmd.subject_app, name="subject")
+app.add_typer(cases_cmd.evaluation_app, name="evaluation")
+app.add_typer(cases_cmd.case_app, name="case")
+app.add_typer(cases_cmd.audit_app, name="audit")
+app.command("sweep")(cases_cmd.sweep)
+app.add_typer(cases_cmd.notice_app, name="notice")
+
+
+@app.callback()
+def _global(
+    now: str = typer.Option(None, "--now", help="Override the clock (needs CREDITFLOW_ALLOW_CLOCK_OVERRIDE=1)."),
+):
+    if now is not None:
+        from .. import clock
+        from ..errors import BadInput
+        from ..settings import load_settings
+
+        if not load_settings().allow_clock_override:
+            raise BadInput("--now is refused: this deployment does not allow clock override "
+                           "(set CREDITFLOW_ALLOW_CLOCK_OVERRIDE=1 for demos and tests only)")
+        clock.set_override(cases_cmd._instant(now))
 
 
 def _fail(code: int, payload: dict, message: str, as_json: bool) -> int:

@@ -1,0 +1,283 @@
+"""Objection (异议) to a published evaluation result: Henan measure Art. 24-26 (RULES §3).
+
+Opened with grounds (Art. 24 (1)-(6)), the day the written material was received, the
+supporting materials and a reason (Art. 25, form 附件1). Timeliness is judged by the day received:
+after the 15-working-day window it counts as "no objection" (视为无异议) and is refused at once;
+within it, the evaluation waits (and is reopened if the window already made it final). The
+department decides within 15 working days of receipt (Art. 26), not counting time spent on
+inspection, testing, quarantine, appraisal or expert review; a decision is prepared by one person
+and approved by another (SN §4(1)), and ends with notice 附件2.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .policy import HENAN
+from .spec import NEW, Guard, Input, Link, Notice, Procedure, State, TimerEffect, TimerSpec, Transition
+
+KIND = "objection"
+SERIES = "信异"
+RECORD_SERIES = "信异记"
+
+GROUNDS = {
+    1: "信息与事实不符，或者存在错误、遗漏",
+    2: "对评价结果有异议",
+    3: "涉及国家秘密、商业秘密、个人隐私或者不应归集",
+    4: "失信信息超过公开期限仍在使用",
+    5: "违法行为已纠正，依法应当变更信息",
+    6: "法律、法规规定的其他情形",
+}
+
+# Art. 26: time for these is not counted in the handling period.
+SUSPENSION_REASONS = {
+    "inspection": "检验",
+    "testing": "检测",
+    "quarantine": "检疫",
+    "appraisal": "鉴定",
+    "expert_review": "专家评审",
+}
+
+ACTIVE = ("received", "under_review", "uphold_proposed", "dismiss_proposed")
+
+STATES = (
+    State("received", "已登记（待形式审查）"),
+    State("under_review", "审查中"),
+    State("suspended", "中止计时（检验、检测、鉴定、专家评审）"),
+    State("uphold_proposed", "拟认定异议成立（待审核）"),
+    State("dismiss_proposed", "拟认定异议不成立（待审核）"),
+    State("upheld", "异议成立", final=True),
+    State("dismissed", "异议不成立", final=True),
+    State("refused", "不予受理（视为无异议）", final=True),
+    State("withdrawn", "已撤回", final=True),
+)
+
+TIMERS = (
+    TimerSpec(
+        name="handling",
+        unit="working_days",
+        amount="objection_handling",
+        side="agency",
+        on_expiry="handling_overdue",
+        label="异议处理期限（收到书面材料之日起15个工作日）",
+        remind_before="objection_remind_before",
+    ),
+)
+
+# -- guards and conditions (pure functions of states.context.Context) -----------------------
+
+
+def _grounds_valid(ctx) -> bool:
+    grounds = ctx.inputs.get("grounds") or []
+    return bool(grounds) and all(g in GROUNDS for g in grounds)
+
+
+def _received_not_future(ctx) -> bool:
+    return ctx.inputs["received"] <= ctx.today
+
+
+def _received_after_publication(ctx) -> bool:
+    return ctx.inputs["received"] >= date.fromisoformat(ctx.parent.data["published_on"])
+
+
+def _evaluation_open(ctx) -> bool:
+    return ctx.parent.state in ("published", "final")
+
+
+def _not_decided_before(ctx) -> bool:
+    return not any(s.state in ("upheld", "dismissed") for s in ctx.siblings)
+
+
+def _received_after_window(ctx) -> bool:
+    window = ctx.parent.timers.get("objection_window")
+    return window is not None and ctx.inputs["received"] > window.last_day
+
+
+def _in_form(ctx) -> bool:
+    return bool(ctx.data.get("materials")) and bool((ctx.data.get("reason") or "").strip())
+
+
+def _handling_running(ctx) -> bool:
+    t = ctx.case.timers.get("handling")
+    return t is not None and t.status == "running"
+
+
+# -- effects -------------------------------------------------------------------------------
+
+
+def _record_objection(ctx) -> dict:
+    return {"data": {
+        "grounds": ctx.inputs["grounds"],
+        "received_on": ctx.inputs["received"].isoformat(),
+        "materials": ctx.inputs.get("materials") or [],
+        "reason": ctx.inputs.get("reason") or "",
+        "evaluation": {"score": ctx.parent.data.get("score"), "grade": ctx.parent.data.get("grade"),
+                       "year": ctx.parent.data.get("year")},
+        "reopened_final": ctx.parent.state == "final",
+    }}
+
+
+def _record_suspension(ctx) -> dict:
+    return {"data": {"suspension_reason": SUSPENSION_REASONS[ctx.inputs["reason"]]}}
+
+
+def _outcome_upheld(ctx) -> dict:
+    return {"outcome": "upheld", "score": ctx.data["proposal"]["inputs"]["score"]}
+
+
+def _outcome(name: str):
+    def inputs(ctx) -> dict:
+        return {"outcome": name}
+
+    return inputs
+
+
+# -- notices ---------------------------------------------------------------------------------
+
+RECEIPT = Notice("objection/registered.html.j2", "信用评价结果异议申请接收回执", SERIES, "subject")
+LATE = Notice("objection/refused_late.html.j2", "信用评价结果异议不予受理告知书", SERIES, "subject", against_subject=True)
+ACCEPTED = Notice("objection/accepted.html.j2", "信用评价结果异议受理通知书", SERIES, "subject")
+FORM = Notice("objection/refused_form.html.j2", "信用评价结果异议不予受理告知书", SERIES, "subject", against_subject=True)
+SUSPENDED = Notice("objection/suspended.html.j2", "异议处理期限中止计算告知书", SERIES, "subject")
+RESUMED = Notice("objection/resumed.html.j2", "异议处理期限恢复计算告知书", SERIES, "subject")
+PROPOSAL = Notice("objection/proposal.html.j2", "信用评价结果异议处理拟办意见", RECORD_SERIES, "internal")
+RETURNED = Notice("objection/returned.html.j2", "异议处理意见退回重审记录", RECORD_SERIES, "internal")
+UPHELD = Notice("objection/decided.html.j2", "信用评价结果异议处理结果告知书", SERIES, "subject")
+DISMISSED = Notice("objection/decided.html.j2", "信用评价结果异议处理结果告知书", SERIES, "subject", against_subject=True)
+WITHDRAWN = Notice("objection/withdrawn.html.j2", "撤回信用评价结果异议确认书", SERIES, "subject")
+OVERDUE = Notice("objection/overdue.html.j2", "异议处理超期督办通知", "督", "approvers")
+
+OPEN_INPUTS = (
+    Input("grounds", "int_list", label="异议理由（第二十四条第一至六项）"),
+    Input("received", "date", label="收到书面材料日期"),
+    Input("materials", "str_list", required=False, label="证明材料"),
+    Input("reason", "text", required=False, label="异议理由说明"),
+)
+OPEN_GUARDS = (
+    Guard("grounds_valid", "OBJ-GROUNDS", f"{HENAN} Art. 24", "异议理由须为第二十四条第（一）至（六）项中的一项或多项（填写1-6）"),
+    Guard("received_not_future", "OBJ-DATE", f"{HENAN} Art. 26", "收到日期不能晚于今天；请填写实际收到书面材料的日期"),
+    Guard("received_after_publication", "OBJ-DATE", f"{HENAN} Art. 26", "收到日期早于评价结果公布日期；请核对日期"),
+    Guard("evaluation_open", "OBJ-PENDING", f"{HENAN} Art. 26", "该评价结果已有异议正在处理，不能重复登记"),
+    Guard("not_decided_before", "OBJ-DECIDED", f"{HENAN} Art. 26", "该评价结果的异议已作出处理决定，评价结果已据此确定"),
+)
+
+TRANSITIONS = (
+    Transition(
+        trigger="open", source=(NEW,), dest="refused", role="handler", when="received_after_window",
+        label="登记异议：超过异议期，视为无异议", notice=LATE, inputs=OPEN_INPUTS, guards=OPEN_GUARDS,
+        effects=("record_objection",),
+    ),
+    Transition(
+        trigger="open", source=(NEW,), dest="received", role="handler", label="登记异议",
+        notice=RECEIPT, inputs=OPEN_INPUTS, guards=OPEN_GUARDS, effects=("record_objection",),
+        timers=(TimerEffect("start", "handling", anchor="received"),),
+        parent=Link("objection_filed"),
+    ),
+    Transition(
+        trigger="accept", source=("received",), dest="under_review", role="handler", label="受理（形式审查通过）",
+        notice=ACCEPTED,
+        guards=(Guard("in_form", "OBJ-FORM", f"{HENAN} Art. 25",
+                      "异议申请未附理由或证明材料，不符合书面申请的形式要求；请补正，或以 refuse 不予受理"),),
+    ),
+    Transition(
+        trigger="refuse", source=("received",), dest="refused", role="handler", label="不予受理（不符合形式要求）",
+        notice=FORM, inputs=(Input("reason", "text", label="不予受理的理由"),),
+        timers=(TimerEffect("stop", "handling"),), parent=Link("objection_closed", _outcome("refused")),
+    ),
+    Transition(
+        trigger="suspend", source=("under_review",), dest="suspended", role="handler", label="中止计算处理期限",
+        notice=SUSPENDED,
+        inputs=(Input("reason", "choice", label="中止原因", choices=tuple(SUSPENSION_REASONS)),),
+        guards=(Guard("handling_running", "OBJ-CLOCK", f"{HENAN} Art. 26", "处理期限已届满或未在计算中，不能中止计算"),),
+        timers=(TimerEffect("suspend", "handling"),), effects=("record_suspension",),
+    ),
+    Transition(
+        trigger="resume", source=("suspended",), dest="under_review", role="handler", label="恢复计算处理期限",
+        notice=RESUMED, timers=(TimerEffect("resume", "handling"),),
+    ),
+    Transition(
+        trigger="propose_uphold", source=("under_review",), dest="uphold_proposed", role="handler",
+        label="拟认定异议成立", notice=PROPOSAL, proposal=True,
+        inputs=(Input("score", "score", label="更正后的评价得分"), Input("findings", "text", label="审查意见")),
+    ),
+    Transition(
+        trigger="propose_dismiss", source=("under_review",), dest="dismiss_proposed", role="handler",
+        label="拟认定异议不成立", notice=PROPOSAL, proposal=True, inputs=(Input("findings", "text", label="审查意见"),),
+    ),
+    Transition(
+        trigger="approve", source=("uphold_proposed",), dest="upheld", role="approver", label="审核同意：异议成立",
+        notice=UPHELD, decision=True, timers=(TimerEffect("stop", "handling"),), effects=("record_decision",),
+        parent=Link("objection_closed", _outcome_upheld),
+    ),
+    Transition(
+        trigger="approve", source=("dismiss_proposed",), dest="dismissed", role="approver", label="审核同意：异议不成立",
+        notice=DISMISSED, decision=True, timers=(TimerEffect("stop", "handling"),), effects=("record_decision",),
+        parent=Link("objection_closed", _outcome("dismissed")),
+    ),
+    Transition(
+        trigger="return", source=("uphold_proposed", "dismiss_proposed"), dest="under_review", role="approver",
+        label="退回重新审查", notice=RETURNED, decision=True, inputs=(Input("reason", "text", label="退回理由"),),
+        effects=("clear_proposal",),
+    ),
+    Transition(
+        trigger="withdraw", source=ACTIVE + ("suspended",), dest="withdrawn", role="handler", label="登记书面撤回",
+        notice=WITHDRAWN, inputs=(Input("statement", "text", label="书面撤回申请摘要"),),
+        timers=(TimerEffect("stop", "handling"),), parent=Link("objection_closed", _outcome("withdrawn")),
+    ),
+    Transition(
+        trigger="handling_overdue", source=ACTIVE, dest=None, role="system", label="处理期限届满，督办",
+        notice=OVERDUE, effects=("flag_overdue",), order=50,
+    ),
+)
+
+
+def _clear_proposal(ctx) -> dict:
+    returned = list(ctx.data.get("returned", [])) + [{**ctx.data.get("proposal", {}), "returned_by": ctx.actor.name,
+                                                      "return_reason": ctx.inputs["reason"],
+                                                      "returned_on": ctx.today.isoformat()}]
+    return {"data": {"proposal": None, "returned": returned}}
+
+
+def _record_decision(ctx) -> dict:
+    proposal = ctx.data["proposal"]
+    return {"data": {"decision": {**proposal["inputs"], "proposed_by": proposal["by"], "approved_by": ctx.actor.name,
+                                  "on": ctx.today.isoformat()}}}
+
+
+def _flag_overdue(ctx) -> dict:
+    return {"overdue": True}
+
+
+def _summary(case) -> dict:
+    return {"grounds": case.data.get("grounds"), "received_on": case.data.get("received_on")}
+
+
+PROCEDURE = Procedure(
+    kind=KIND,
+    version=1,
+    label="信用评价结果异议",
+    states=STATES,
+    initial="received",
+    transitions=TRANSITIONS,
+    timers=TIMERS,
+    parent_kind="evaluation",
+    guards={
+        "grounds_valid": _grounds_valid,
+        "received_not_future": _received_not_future,
+        "received_after_publication": _received_after_publication,
+        "evaluation_open": _evaluation_open,
+        "not_decided_before": _not_decided_before,
+        "in_form": _in_form,
+        "handling_running": _handling_running,
+    },
+    conditions={"received_after_window": _received_after_window},
+    effects={
+        "record_objection": _record_objection,
+        "record_suspension": _record_suspension,
+        "clear_proposal": _clear_proposal,
+        "record_decision": _record_decision,
+        "flag_overdue": _flag_overdue,
+    },
+    summary=_summary,
+    notice_context={"grounds": GROUNDS, "suspension_reasons": SUSPENSION_REASONS},
+)

@@ -1,0 +1,258 @@
+"""The declaration format of a procedure: states, triggers, roles, guards, timers, notices.
+
+A procedure module builds one `Procedure` from these dataclasses; `validate()` checks it when it
+is loaded (as python-statemachine does): one initial state, every state reachable, every
+non-final state has a way out, and every guard, condition, effect, template, role, policy number
+and calendar rule it names exists. The engine, the web actions, the diagram and the docs all
+read the same declaration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+# The pseudo-state a case is in before its opening transition: never stored, never shown.
+NEW = "__new__"
+
+ROLES = ("handler", "approver", "auditor", "system")
+AUDIENCES = ("subject", "internal", "public", "approvers")
+UNITS = ("working_days", "days", "months")
+INPUT_TYPES = ("str", "text", "date", "score", "int", "int_list", "str_list", "choice")
+
+
+class DeclarationError(Exception):
+    """A procedure declaration that is inconsistent; the service refuses to start."""
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    label: str  # Chinese, as staff call it
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A rule that must hold for a transition; a refusal cites `code` and `article`."""
+
+    name: str  # function in the procedure's guard table
+    code: str  # rule code, e.g. "OBJ-FORM"
+    article: str  # e.g. "豫医保信用管理办法 Art. 26"
+    message: str  # Chinese, says what is wrong and what to do
+
+
+@dataclass(frozen=True)
+class Input:
+    """A value a trigger takes (`--set name=value`)."""
+
+    name: str
+    type: str = "str"
+    required: bool = True
+    label: str = ""
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TimerSpec:
+    """A clock a procedure runs. `amount` names a policy number; `on_expiry` is the system trigger."""
+
+    name: str
+    unit: str
+    amount: str  # policy key
+    side: str  # "subject": expiry decides automatically; "agency": expiry flags overdue (督办)
+    on_expiry: str
+    label: str
+    remind_before: str | None = None  # policy key: working days before an agency deadline to remind
+
+
+@dataclass(frozen=True)
+class TimerEffect:
+    op: str  # start | stop | suspend | resume | extend
+    timer: str
+    anchor: str = "today"  # start: "today" or an input name holding the start day
+    amount: str | None = None  # extend: policy key for the number of working days
+
+
+@dataclass(frozen=True)
+class Notice:
+    template: str  # path under notices/templates, e.g. "objection/accepted.html.j2"
+    title: str  # Chinese title of the document
+    series: str  # numbering series (发文字号 kind), e.g. "信异"
+    audience: str  # subject | internal | public | approvers
+    against_subject: bool = False  # a decision against the subject: remedies block required
+
+
+@dataclass(frozen=True)
+class Link:
+    """After this transition, fire `trigger` on the parent case in the same database transaction."""
+
+    trigger: str
+    inputs: Callable[[Any], dict] | None = None  # ctx -> inputs for the parent's transition
+
+
+@dataclass(frozen=True)
+class Transition:
+    trigger: str
+    source: tuple[str, ...]  # (NEW,) for the opening transition
+    dest: str | None  # None: stays in the same state (an internal transition)
+    role: str
+    label: str
+    notice: Notice
+    guards: tuple[Guard, ...] = ()
+    when: str | None = None  # routing condition among transitions of the same trigger
+    inputs: tuple[Input, ...] = ()
+    timers: tuple[TimerEffect, ...] = ()
+    effects: tuple[str, ...] = ()  # functions in the procedure's effect table
+    decision: bool = False  # a decision: the approver may not be who proposed it (SN §4(1))
+    proposal: bool = False  # a proposal: records who prepared the decision
+    parent: Link | None = None
+    reopens: bool = False  # leaves a final state (a timely objection registered late)
+    order: int = 100  # among several due timers / automatic transitions, lower fires first
+
+
+@dataclass(frozen=True)
+class PolicyNumber:
+    value: Any
+    unit: str
+    source: str  # the article that fixes it, or "our choice: …"
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    numbers: dict[str, PolicyNumber]
+
+    def __getitem__(self, key: str):
+        return self.numbers[key].value
+
+    def source(self, key: str) -> str:
+        return self.numbers[key].source
+
+
+@dataclass(frozen=True)
+class Procedure:
+    kind: str
+    version: int
+    label: str
+    states: tuple[State, ...]
+    initial: str  # the state the opening transition leads to (first route's default)
+    transitions: tuple[Transition, ...]
+    timers: tuple[TimerSpec, ...]
+    guards: dict[str, Callable[[Any], bool]]
+    conditions: dict[str, Callable[[Any], bool]] = field(default_factory=dict)
+    effects: dict[str, Callable[[Any], dict]] = field(default_factory=dict)
+    parent_kind: str | None = None
+    summary: Callable[[Any], dict] | None = None  # extra fields shown by `case show`
+    notice_context: dict[str, Any] = field(default_factory=dict)  # extra names the templates use
+
+    def state(self, name: str) -> State:
+        for s in self.states:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def timer(self, name: str) -> TimerSpec:
+        for t in self.timers:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    @property
+    def final_states(self) -> set[str]:
+        return {s.name for s in self.states if s.final}
+
+    def transitions_for(self, trigger: str, state: str) -> list[Transition]:
+        return [t for t in self.transitions if t.trigger == trigger and state in t.source]
+
+    def openings(self) -> list[Transition]:
+        return [t for t in self.transitions if NEW in t.source]
+
+
+def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], bool]) -> None:
+    """Refuse an inconsistent declaration; the message names the procedure and what is wrong."""
+    where = f"procedure {proc.kind!r} v{proc.version}"
+    problems: list[str] = []
+    names = [s.name for s in proc.states]
+    if len(set(names)) != len(names):
+        problems.append("duplicate state names")
+    known = set(names)
+    openings = proc.openings()
+    if not openings:
+        problems.append("no opening transition (source NEW)")
+    opening_dests = {t.dest for t in openings}
+    if proc.initial not in known:
+        problems.append(f"initial state {proc.initial!r} is not declared")
+    if proc.initial not in opening_dests:
+        problems.append(f"initial state {proc.initial!r} is not where an opening transition leads")
+    if len({t.trigger for t in openings}) != 1:
+        problems.append("exactly one opening trigger expected")
+    timers = {t.name for t in proc.timers}
+    for spec in proc.timers:
+        if spec.unit not in UNITS:
+            problems.append(f"timer {spec.name}: unknown calendar rule {spec.unit!r}")
+        if spec.amount not in policy.numbers:
+            problems.append(f"timer {spec.name}: policy number {spec.amount!r} missing from policy {policy.name}")
+        if spec.remind_before and spec.remind_before not in policy.numbers:
+            problems.append(f"timer {spec.name}: policy number {spec.remind_before!r} missing")
+        if spec.side not in ("subject", "agency"):
+            problems.append(f"timer {spec.name}: side must be subject or agency")
+        if not any(t.trigger == spec.on_expiry and t.role == "system" for t in proc.transitions):
+            problems.append(f"timer {spec.name}: expiry trigger {spec.on_expiry!r} is not a system transition")
+    for t in proc.transitions:
+        spot = f"transition {t.trigger!r} from {','.join(t.source)}"
+        for s in t.source:
+            if s != NEW and s not in known:
+                problems.append(f"{spot}: unknown source state {s!r}")
+        if t.dest is not None and t.dest not in known:
+            problems.append(f"{spot}: unknown destination {t.dest!r}")
+        if t.role not in ROLES or t.role == "auditor":
+            problems.append(f"{spot}: role {t.role!r} cannot fire transitions")
+        for g in t.guards:
+            if g.name not in proc.guards:
+                problems.append(f"{spot}: guard {g.name!r} has no function")
+            if not g.code or not g.article or not g.message:
+                problems.append(f"{spot}: guard {g.name!r} needs a rule code, an article and a message")
+        if t.when and t.when not in proc.conditions:
+            problems.append(f"{spot}: condition {t.when!r} has no function")
+        for e in t.effects:
+            if e not in proc.effects:
+                problems.append(f"{spot}: effect {e!r} has no function")
+        for te in t.timers:
+            if te.timer not in timers:
+                problems.append(f"{spot}: timer {te.timer!r} is not declared")
+            if te.op not in ("start", "stop", "suspend", "resume", "extend"):
+                problems.append(f"{spot}: unknown timer operation {te.op!r}")
+            if te.op == "extend" and (te.amount is None or te.amount not in policy.numbers):
+                problems.append(f"{spot}: extension needs a policy number")
+            if te.op == "start" and te.anchor != "today" and te.anchor not in {i.name for i in t.inputs}:
+                problems.append(f"{spot}: timer anchor {te.anchor!r} is not an input")
+        for i in t.inputs:
+            if i.type not in INPUT_TYPES:
+                problems.append(f"{spot}: input {i.name!r} has unknown type {i.type!r}")
+        if t.notice.audience not in AUDIENCES:
+            problems.append(f"{spot}: notice audience {t.notice.audience!r}")
+        if not template_exists(t.notice.template):
+            problems.append(f"{spot}: notice template {t.notice.template!r} does not exist")
+        for s in t.source:
+            if s in proc.final_states and not t.reopens:
+                problems.append(f"{spot}: leaves final state {s!r} without being marked reopens")
+    # reachability from the openings
+    reach = set(opening_dests) - {None}
+    changed = True
+    while changed:
+        changed = False
+        for t in proc.transitions:
+            if t.dest and t.dest not in reach and any(s in reach for s in t.source):
+                reach.add(t.dest)
+                changed = True
+    for s in proc.states:
+        if s.name not in reach:
+            problems.append(f"state {s.name!r} is unreachable")
+        if not s.final:
+            exits = [t for t in proc.transitions if s.name in t.source and t.dest not in (None, s.name)]
+            if not exits:
+                problems.append(f"non-final state {s.name!r} has no way out")
+    if problems:
+        raise DeclarationError(f"{where}: " + "; ".join(problems))

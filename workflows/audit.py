@@ -1,0 +1,35 @@
+"""The hash chain of the transition log: canonical content and row hashes.
+
+Canonical form: the row's fields (below) as JSON with sorted keys, no spaces, UTF-8, instants as
+UTC ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; the row hash is SHA-256 over that text. Each row carries the
+previous row's hash of the same case (``""`` for the first), so any edit breaks the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+
+CHAINED_FIELDS = (
+    "case_id", "seq", "trigger", "from_state", "to_state", "actor", "role", "effective_at", "recorded_at",
+    "clock_overridden", "inputs", "rules", "timer_effects", "notice_number", "notice_hash", "prev_hash",
+)
+
+
+def instant(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(row: dict) -> str:
+    content = {}
+    for key in CHAINED_FIELDS:
+        value = row[key]
+        if isinstance(value, datetime):
+            value = instant(value)
+        content[key] = value
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def row_hash(row: dict) -> str:
+    return hashlib.sha256(canonical(row).encode("utf-8")).hexdigest()

@@ -1,0 +1,368 @@
+"""The engine: the one way state changes, for people and timers alike (DESIGN "One transition, one transaction").
+
+`apply()` works inside a transaction owned by its caller (a service's unit of work) and never
+commits. It loads the case, restores its state on the kind's shared machine, checks the trigger,
+role, four-eyes rule and guards (a refusal raises and changes nothing), computes effects and timers
+from the calendar, renders and numbers the notice, and writes case (optimistic version check),
+timers, log row (hash-chained), notice and archive entries. A parent link fires the parent's
+transition in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.engine import Connection
+
+from calendars import Clock, WorkingCalendar, compute
+from notices import render
+from states import MACHINES, NEW, PROCEDURES, Refusal
+from states.context import Actor, CaseView, Context, TimerView
+from states.grades import grade_for, parse_score
+from states.identifiers import INSTITUTION_TYPES, SUBJECT_TYPES
+from states.policy import DEFAULT_POLICY
+from states.spec import Procedure, Transition
+
+from . import clock
+from .audit import row_hash
+from .errors import BadInput, Conflict
+from .errors import Refused as RefusedError
+from .inputs import parse_inputs, to_json
+from .store import repo
+from .store.tables import archive_entries, cases, notices, subjects, timers, transitions
+
+
+@dataclass
+class Outcome:
+    case_id: int
+    state: str
+    version: int
+    notice: str
+    seq: int
+    parent: "Outcome | None" = None
+
+
+@dataclass
+class Request:
+    trigger: str
+    actor: str
+    inputs: dict
+    expected_version: int | None = None
+    effective_at: datetime | None = None  # default: the clock's now
+    fired_timer: int | None = None  # the timer this expiry consumes
+    caused_by: dict | None = None  # {"case": id, "seq": n} for a transition fired by a child
+
+
+def _timer_view(row) -> TimerView:
+    return TimerView(row.name, row.status, row.start_day, row.last_day, row.ends_at, row.provisional)
+
+
+def _case_view(conn: Connection, row) -> CaseView:
+    return CaseView(row.id, row.kind, row.state, row.version, dict(row.data), row.subject_id,
+                    {t.name: _timer_view(t) for t in repo.timers_of(conn, row.id)})
+
+
+def _period(cal: WorkingCalendar, unit: str, clock_json: dict, as_of: date):
+    if unit == "working_days":
+        return Clock.from_dict(clock_json).period(cal, as_of)
+    return compute(cal, date.fromisoformat(clock_json["start"]), unit, clock_json["amount"])
+
+
+class Engine:
+    """Holds what every transition needs that does not change per call."""
+
+    def __init__(self, calendar: WorkingCalendar, policy=DEFAULT_POLICY):
+        self.calendar = calendar
+        self.policy = policy
+
+    # -- entry points ------------------------------------------------------------------------
+
+    def open(self, conn: Connection, kind: str, request: Request, *, subject_id: int | None = None,
+             parent_id: int | None = None) -> Outcome:
+        proc = self._procedure(kind)
+        parent = None
+        if proc.parent_kind:
+            if parent_id is None:
+                raise BadInput(f"a {kind} case needs its parent {proc.parent_kind} case")
+            parent = repo.case_row(conn, parent_id)
+            if parent is None or parent.kind != proc.parent_kind:
+                raise BadInput(f"case {parent_id} is not a {proc.parent_kind} case")
+            subject_id = parent.subject_id
+        if subject_id is None or repo.subject_row(conn, subject_id) is None:
+            raise BadInput(f"unknown subject {subject_id}")
+        return self._apply(conn, proc, None, request, subject_id=subject_id, parent=parent)
+
+    def advance(self, conn: Connection, case_id: int, request: Request) -> Outcome:
+        row = repo.case_row(conn, case_id)
+        if row is None:
+            raise BadInput(f"unknown case {case_id}", code="unknown_case")
+        proc = self._procedure(row.kind, row.declaration_version)
+        if request.expected_version is not None and request.expected_version != row.version:
+            raise Conflict(f"case {case_id} is at version {row.version}, not {request.expected_version}: "
+                           "someone changed it first; reload and try again")
+        parent = repo.case_row(conn, row.parent_id) if row.parent_id else None
+        return self._apply(conn, proc, row, request, subject_id=row.subject_id, parent=parent)
+
+    def available(self, conn: Connection, case_id: int, actor_name: str) -> list[str]:
+        row = repo.case_row(conn, case_id)
+        if row is None:
+            raise BadInput(f"unknown case {case_id}", code="unknown_case")
+        actor = self._actor(conn, actor_name)
+        ctx = self._context(conn, self._procedure(row.kind), row, row.parent_id and repo.case_row(conn, row.parent_id),
+                            row.subject_id, actor, {}, clock.now())
+        return MACHINES[row.kind].available(row.state, ctx)
+
+    # -- the transition ----------------------------------------------------------------------------
+
+    def _procedure(self, kind: str, version: int | None = None) -> Procedure:
+        proc = PROCEDURES.get(kind)
+        if proc is None:
+            raise BadInput(f"unknown case kind {kind!r}; known: {', '.join(PROCEDURES)}", allowed=list(PROCEDURES))
+        if version is not None and version != proc.version:
+            raise BadInput(f"case was opened under {kind} declaration v{version}, which this release does not carry")
+        return proc
+
+    def _actor(self, conn: Connection, name: str) -> Actor:
+        row = repo.user_row(conn, name)
+        if row is None:
+            raise BadInput(f"unknown user {name!r}; add it with `creditflow user add {name} --role handler`",
+                           code="unknown_user")
+        return Actor(row.name, frozenset(r for r in row.roles.split(",") if r))
+
+    def _context(self, conn, proc, row, parent, subject_id, actor, inputs, now) -> Context:
+        case_view = _case_view(conn, row) if row is not None else None
+        parent_view = _case_view(conn, parent) if parent is not None else None
+        if parent is not None:
+            siblings = [_case_view(conn, r) for r in repo.children_of(conn, parent.id, proc.kind)
+                        if row is None or r.id != row.id]
+        else:
+            siblings = [_case_view(conn, r) for r in repo.cases_of_subject(conn, subject_id, proc.kind)
+                        if row is None or r.id != row.id]
+        children = [_case_view(conn, r) for r in repo.children_of(conn, row.id)] if row is not None else []
+        return Context(case_view, parent_view, siblings, children, actor, inputs, clock.today(now), now,
+                       self.calendar, self.policy)
+
+    def _apply(self, conn, proc: Procedure, row, req: Request, *, subject_id, parent) -> Outcome:
+        machine = MACHINES[proc.kind]
+        state = row.state if row is not None else NEW
+        actor = self._actor(conn, req.actor)
+        candidates = proc.transitions_for(req.trigger, state)
+        if not candidates:
+            try:
+                machine.fire(state, req.trigger, None)  # raises the refusal naming what is allowed
+            except Refusal as r:
+                raise RefusedError(r.message, code=r.code, article=r.article, allowed=r.allowed) from None
+        specs = {}
+        for t in candidates:
+            for spec in t.inputs:
+                specs.setdefault(spec.name, spec)
+        raw = dict(req.inputs)
+        child_case = raw.pop("child_case", None) if req.caused_by else None
+        inputs = parse_inputs(tuple(specs.values()), raw, req.trigger)
+        if child_case is not None:
+            inputs["child_case"] = child_case  # which child case caused this parent transition
+        now = req.effective_at or clock.now()
+        ctx = self._context(conn, proc, row, parent, subject_id, actor, inputs, now)
+        try:
+            model = machine.fire(state, req.trigger, ctx)
+        except Refusal as r:
+            raise RefusedError(r.message, code=r.code, article=r.article, allowed=r.allowed) from None
+        t: Transition = model.chosen
+        dest = t.dest or state
+
+        # effects (pure functions) -> data, archive entries, flags
+        data = dict(ctx.data)
+        archive, overdue = [], (row.overdue if row is not None else False)
+        for name in t.effects:
+            result = proc.effects[name](ctx)
+            data.update(result.get("data", {}))
+            archive.extend(result.get("archive", []))
+            overdue = result.get("overdue", overdue)
+        if t.proposal:
+            data["proposal"] = {"by": actor.name, "trigger": t.trigger, "inputs": to_json(inputs),
+                                "on": ctx.today.isoformat()}
+        if dest in proc.final_states:
+            overdue = False
+
+        # the case row: insert on opening, else update under the optimistic version check
+        if row is None:
+            case_id = conn.execute(insert(cases).values(
+                kind=proc.kind, declaration_version=proc.version, state=dest, version=0,
+                parent_id=parent.id if parent is not None else None, subject_id=subject_id, data=to_json(data),
+                is_final=False, overdue=False, log_seq=0, chain_head="", opened_at=now, updated_at=now,
+            ).returning(cases.c.id)).scalar_one()
+            version, seq, prev_hash = 0, 0, ""
+        else:
+            case_id, version, seq, prev_hash = row.id, row.version, row.log_seq, row.chain_head
+
+        timer_log = self._timers(conn, proc, t, case_id, inputs, ctx, req)
+        case_after = CaseView(case_id, proc.kind, dest, version + 1, data, subject_id,
+                              {tr.name: _timer_view(tr) for tr in repo.timers_of(conn, case_id)})
+
+        # the notice
+        settings = repo.deployment_settings(conn)
+        issued_on = ctx.today
+        number, n = repo.next_notice_number(conn, settings, t.notice.series, issued_on.year)
+        subject = repo.subject_row(conn, subject_id)
+        context = self._notice_context(conn, proc, t, settings, number, issued_on, subject, case_after, state,
+                                       parent, inputs, actor, req)
+        rendered = render(t.notice.template, context)
+        conn.execute(insert(notices).values(
+            number=number, department=settings["number_prefix"], series=t.notice.series, year=issued_on.year, seq=n,
+            case_id=case_id, transition_seq=seq + 1, template=t.notice.template, title=t.notice.title,
+            audience=t.notice.audience, addressee=_addressee(t.notice.audience, subject, settings),
+            html=rendered.html, text=rendered.text, content_hash=rendered.content_hash, issued_at=now,
+        ))
+
+        # the log row, chained to the case's previous row
+        log = {
+            "case_id": case_id, "seq": seq + 1, "trigger": t.trigger, "from_state": None if state == NEW else state,
+            "to_state": dest, "actor": actor.name, "role": t.role, "effective_at": now,
+            "recorded_at": clock.real_now(), "clock_overridden": clock.overridden(),
+            "inputs": to_json({**req.inputs, **inputs, **({"caused_by": req.caused_by} if req.caused_by else {})}),
+            "rules": model.rules, "timer_effects": timer_log, "notice_number": number,
+            "notice_hash": rendered.content_hash, "prev_hash": prev_hash,
+        }
+        log["hash"] = row_hash(log)
+        conn.execute(insert(transitions).values(**log))
+        result = conn.execute(update(cases).where(and_(cases.c.id == case_id, cases.c.version == version)).values(
+            state=dest, version=version + 1, data=to_json(data), is_final=dest in proc.final_states,
+            overdue=overdue, log_seq=seq + 1, chain_head=log["hash"], updated_at=now,
+        ))
+        if result.rowcount != 1:
+            raise Conflict(f"case {case_id} was changed by someone else while this transition ran; reload and try again")
+        for entry in archive:
+            conn.execute(insert(archive_entries).values(
+                subject_id=subject_id, case_id=case_id, collected_by=settings["department_name"],
+                determined_on=date.fromisoformat(entry["determined_on"]), kind=entry["kind"],
+                category=entry["category"], facts=entry["facts"], disclosure_until=None, rule=entry["rule"],
+                created_at=now,
+            ))
+
+        outcome = Outcome(case_id, dest, version + 1, number, seq + 1)
+        if t.parent is not None and parent is not None:
+            link_inputs = dict(t.parent.inputs(ctx)) if t.parent.inputs else {}
+            link_inputs["child_case"] = case_id
+            outcome.parent = self.advance(conn, parent.id, Request(
+                trigger=t.parent.trigger, actor="system", inputs=link_inputs, effective_at=now,
+                caused_by={"case": case_id, "seq": seq + 1},
+            ))
+        return outcome
+
+    # -- timers ---------------------------------------------------------------------------------------
+
+    def _timers(self, conn, proc: Procedure, t: Transition, case_id: int, inputs: dict, ctx: Context,
+                req: Request) -> list[dict]:
+        today, now, cal = ctx.today, ctx.now, self.calendar
+        existing = {r.name: r for r in repo.timers_of(conn, case_id)}
+        log = []
+        if req.fired_timer is not None:
+            fired = next((r for r in existing.values() if r.id == req.fired_timer), None)
+            if fired is None or fired.status != "running":
+                raise Conflict(f"timer {req.fired_timer} is no longer running; it was handled already")
+            conn.execute(update(timers).where(timers.c.id == fired.id).values(status="fired", fired_at=clock.real_now(),
+                                                                              updated_at=now))
+            log.append({"timer": fired.name, "op": "fired", "last_day": fired.last_day.isoformat(),
+                        "due_at": fired.ends_at.isoformat(),
+                        "lateness_seconds": int((clock.real_now() - fired.ends_at).total_seconds())})
+            existing[fired.name] = None
+        for effect in t.timers:
+            spec = proc.timer(effect.timer)
+            current = existing.get(spec.name)
+            before = current.last_day.isoformat() if current is not None else None
+            if effect.op == "start":
+                start = inputs[effect.anchor] if effect.anchor != "today" else today
+                amount = self.policy[spec.amount]
+                clock_json = Clock.started(start, amount).to_dict() if spec.unit == "working_days" else \
+                    {"start": start.isoformat(), "amount": amount}
+                status = "running"
+            elif current is None or current.status in ("stopped", "fired"):
+                if effect.op == "stop":
+                    continue
+                raise RefusedError(f"timer {spec.name} is not running; cannot {effect.op} it", code="TIMER")
+            else:
+                clock_json, status = dict(current.clock), current.status
+                if effect.op == "stop":
+                    status = "stopped"
+                elif effect.op == "suspend":
+                    clock_json = Clock.from_dict(clock_json).suspend(today, _reason(inputs, proc)).to_dict()
+                    status = "suspended"
+                elif effect.op == "resume":
+                    clock_json = Clock.from_dict(clock_json).resume(today).to_dict()
+                    status = "running"
+                elif effect.op == "extend":
+                    clock_json = Clock.from_dict(clock_json).extend(self.policy[effect.amount], today,
+                                                                    inputs.get("reason", t.label)).to_dict()
+            period = _period(cal, spec.unit, clock_json, today)
+            values = dict(status=status, clock=clock_json, start_day=period.start, last_day=period.last_day,
+                          ends_at=period.ends_at, provisional=period.provisional,
+                          calendar_version=cal.version, updated_at=now)
+            if current is None and effect.op == "start":
+                conn.execute(insert(timers).values(case_id=case_id, name=spec.name, side=spec.side,
+                                                   on_expiry=spec.on_expiry, unit=spec.unit, fired_at=None, **values))
+            else:
+                conn.execute(update(timers).where(and_(timers.c.case_id == case_id, timers.c.name == spec.name))
+                             .values(fired_at=None, **values))
+            entry = {"timer": spec.name, "op": effect.op, "last_day_before": before,
+                     "last_day": period.last_day.isoformat(), "ends_at": period.ends_at.isoformat(),
+                     "provisional": period.provisional, "rule": f"{period.rule}; {self.policy.source(spec.amount)}"}
+            log.append(entry)
+        return log
+
+    # -- notices --------------------------------------------------------------------------------------
+
+    def _deadlines(self, conn, case_id: int, today: date) -> dict:
+        out = {}
+        for r in repo.timers_of(conn, case_id):
+            suspended = 0
+            if r.unit == "working_days":
+                suspended = Clock.from_dict(r.clock).suspended_working_days(self.calendar, today)
+            out[r.name] = {"last_day": r.last_day, "ends_at": r.ends_at, "provisional": r.provisional,
+                           "status": r.status, "suspended_working_days": suspended}
+        return out
+
+    def _notice_context(self, conn, proc, t, settings, number, issued_on, subject, case_after, from_state,
+                        parent, inputs, actor, req) -> dict:
+        parent_view = None
+        parent_deadlines = {}
+        if parent is not None:
+            parent_view = {"id": parent.id, "kind": parent.kind, "state": parent.state, "data": dict(parent.data)}
+            parent_deadlines = self._deadlines(conn, parent.id, issued_on)
+        return {
+            "department": {"name": settings["department_name"], "prefix": settings["number_prefix"],
+                           "reconsideration_body": settings["reconsideration_body"], "court": settings["court"]},
+            "notice": {"number": number, "title": t.notice.title, "audience": t.notice.audience,
+                       "series": t.notice.series, "issued_on": issued_on},
+            "subject": {"name": subject.name, "identifier": subject.identifier, "type": subject.subject_type,
+                        "type_label": SUBJECT_TYPES[subject.subject_type],
+                        "is_person": subject.subject_type not in INSTITUTION_TYPES},
+            "case": {"id": case_after.id, "kind": proc.kind, "state": case_after.state,
+                     "state_label": proc.state(case_after.state).label, "data": to_json(case_after.data)},
+            "parent": parent_view,
+            "parent_deadlines": parent_deadlines,
+            "deadlines": self._deadlines(conn, case_after.id, issued_on),
+            "inputs": to_json(inputs),
+            "transition": {"trigger": t.trigger, "label": t.label, "from_state": None if from_state == NEW else from_state,
+                           "to_state": case_after.state},
+            "actor": {"name": actor.name},
+            "grade_for": lambda s: grade_for(parse_score(s)),
+            **proc.notice_context,
+        }
+
+
+def _reason(inputs: dict, proc: Procedure) -> str:
+    reason = inputs.get("reason") or "中止"
+    labels = proc.notice_context.get("suspension_reasons", {})
+    return labels.get(reason, reason)
+
+
+def _addressee(audience: str, subject, settings) -> str:
+    if audience == "subject":
+        return subject.name
+    if audience == "public":
+        return "社会公众"
+    if audience == "approvers":
+        return f"{settings['department_name']}审核人员"
+    return "案卷"

@@ -1,0 +1,338 @@
+"""Use cases. Each function owns exactly one transaction (unit of work) and returns plain data.
+
+Interfaces (command line, HTTP, Prefect flows) are thin adapters over these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cached_property
+
+from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy.engine import Engine as DbEngine
+
+from calendars import Clock, compute, explain, explain_clock
+from states import PROCEDURES
+from states.identifiers import IdentifierError, SUBJECT_TYPES, validate_subject
+
+from . import clock
+from .engine import Engine, Outcome, Request
+from .errors import BadInput, Conflict, CreditflowError
+from .settings import Settings, calendar, load_settings
+from .store import repo, schema
+from .store.db import engine_for
+from .store.tables import cases, notices, subjects, timers, transitions, users
+from .store.uow import UnitOfWork
+
+ROLES = ("handler", "approver", "auditor")
+DEFAULT_DEPLOYMENT = {
+    "department_name": "示例市医疗保障局",
+    "number_prefix": "示医保",
+    "reconsideration_body": "示例市人民政府",
+    "court": "有管辖权的人民法院",
+}
+
+
+@dataclass
+class Services:
+    db: DbEngine
+    settings: Settings
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, *, check_schema: bool = True) -> "Services":
+        settings = settings or load_settings()
+        svc = cls(engine_for(settings.database_url), settings)
+        if check_schema:
+            schema.require_current(svc.db)
+        return svc
+
+    @cached_property
+    def engine(self) -> Engine:
+        return Engine(calendar())
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.db)
+
+    # -- deployment ----------------------------------------------------------------------------
+
+    def init(self, **values) -> dict:
+        """Create or upgrade the schema and the deployment's settings (idempotent)."""
+        schema.upgrade(self.db)
+        with self.uow() as uow:
+            current = {r.key: r.value for r in uow.conn.execute(select(repo.deployment_table))}
+            wanted = {k: v for k, v in values.items() if v}
+            merged = {**DEFAULT_DEPLOYMENT, **current, **wanted}
+            repo.set_deployment(uow.conn, merged)
+            if repo.user_row(uow.conn, "system") is None:
+                uow.conn.execute(insert(users).values(name="system", roles="system", created_at=clock.real_now()))
+            uow.commit()
+        return {"schema": schema.head_revision(), "deployment": merged, "database": _safe_url(self.settings.database_url)}
+
+    # -- users and subjects ----------------------------------------------------------------------
+
+    def add_user(self, name: str, roles: list[str]) -> dict:
+        name = (name or "").strip()
+        if not name or len(name) > 64:
+            raise BadInput("a user name is 1-64 characters")
+        if name == "system":
+            raise BadInput("'system' is the timer actor and is created by init")
+        bad = [r for r in roles if r not in ROLES]
+        if bad or not roles:
+            raise BadInput(f"unknown role {', '.join(bad) or '(none)'}; roles are {', '.join(ROLES)}", allowed=list(ROLES))
+        with self.uow() as uow:
+            if repo.user_row(uow.conn, name):
+                raise BadInput(f"user {name!r} exists already")
+            uow.conn.execute(insert(users).values(name=name, roles=",".join(dict.fromkeys(roles)), created_at=clock.real_now()))
+            uow.commit()
+        return {"name": name, "roles": list(dict.fromkeys(roles))}
+
+    def list_users(self) -> list[dict]:
+        with self.uow() as uow:
+            return [{"name": r.name, "roles": r.roles.split(",")} for r in uow.conn.execute(select(users).order_by(users.c.id))]
+
+    def add_subject(self, name: str, subject_type: str, uscc: str | None, id_number: str | None) -> dict:
+        name = (name or "").strip()
+        if not name:
+            raise BadInput("a subject needs its name (--name)")
+        try:
+            kind, identifier = validate_subject(subject_type, uscc, id_number)
+        except IdentifierError as exc:
+            raise BadInput(str(exc), code="bad_identifier", article="豫医保信用管理办法 Art. 6, 10") from None
+        with self.uow() as uow:
+            if uow.conn.execute(select(subjects.c.id).where(subjects.c.identifier == identifier)).first():
+                raise BadInput(f"a subject with identifier {identifier} exists already")
+            sid = uow.conn.execute(insert(subjects).values(
+                name=name, subject_type=subject_type, identifier_kind=kind, identifier=identifier,
+                created_at=clock.real_now()).returning(subjects.c.id)).scalar_one()
+            uow.commit()
+        return {"id": sid, "name": name, "type": subject_type, "identifier": identifier}
+
+    def _subject(self, conn, key: str):
+        key = str(key).strip()
+        q = select(subjects).where(subjects.c.identifier == key.upper())
+        if key.isdigit() and len(key) < 18:
+            q = select(subjects).where(subjects.c.id == int(key))
+        row = conn.execute(q).first()
+        if row is None:
+            raise BadInput(f"unknown subject {key!r} (give its id or identifier)", code="unknown_subject")
+        return row
+
+    def show_subject(self, key: str) -> dict:
+        with self.uow() as uow:
+            row = self._subject(uow.conn, key)
+            case_rows = uow.conn.execute(select(cases).where(cases.c.subject_id == row.id).order_by(cases.c.id)).all()
+            return {**_subject_dict(row), "type_label": SUBJECT_TYPES[row.subject_type],
+                    "cases": [{"id": c.id, "kind": c.kind, "state": c.state} for c in case_rows]}
+
+    def list_subjects(self) -> list[dict]:
+        with self.uow() as uow:
+            return [_subject_dict(r) for r in uow.conn.execute(select(subjects).order_by(subjects.c.id))]
+
+    # -- transitions -----------------------------------------------------------------------------------
+
+    def publish_evaluation(self, subject: str, year, score, actor: str) -> dict:
+        with self.uow() as uow:
+            sid = self._subject(uow.conn, subject).id
+            out = self.engine.open(uow.conn, "evaluation", Request("publish", actor, {"year": year, "score": score}),
+                                   subject_id=sid)
+            uow.commit()
+        return self._outcome(out)
+
+    def open_case(self, kind: str, parent: int | None, actor: str, inputs: dict) -> dict:
+        proc = PROCEDURES.get(kind)
+        if proc is None:
+            raise BadInput(f"unknown case kind {kind!r}; known: {', '.join(PROCEDURES)}")
+        trigger = proc.openings()[0].trigger
+        with self.uow() as uow:
+            out = self.engine.open(uow.conn, kind, Request(trigger, actor, inputs), parent_id=parent)
+            uow.commit()
+        return self._outcome(out)
+
+    def act(self, case_id: int, trigger: str, actor: str, inputs: dict, expected_version: int | None = None) -> dict:
+        with self.uow() as uow:
+            out = self.engine.advance(uow.conn, case_id, Request(trigger, actor, inputs, expected_version))
+            uow.commit()
+        return self._outcome(out)
+
+    def actions(self, case_id: int, actor: str) -> list[str]:
+        with self.uow() as uow:
+            return self.engine.available(uow.conn, case_id, actor)
+
+    @staticmethod
+    def _outcome(out: Outcome) -> dict:
+        result = {"case_id": out.case_id, "state": out.state, "version": out.version, "notice": out.notice}
+        if out.parent is not None:
+            result["parent"] = Services._outcome(out.parent)
+        return result
+
+    # -- reading -----------------------------------------------------------------------------------------
+
+    def show_case(self, case_id: int) -> dict:
+        with self.uow() as uow:
+            conn = uow.conn
+            row = repo.case_row(conn, case_id)
+            if row is None:
+                raise BadInput(f"unknown case {case_id}", code="unknown_case")
+            proc = PROCEDURES[row.kind]
+            out = {
+                "id": row.id, "kind": row.kind, "label": proc.label, "state": row.state,
+                "state_label": proc.state(row.state).label, "final": row.is_final, "version": row.version,
+                "overdue": row.overdue, "parent": row.parent_id, "subject_id": row.subject_id,
+                "children": [{"id": c.id, "kind": c.kind, "state": c.state} for c in repo.children_of(conn, row.id)],
+                "timers": [_timer_dict(t) for t in repo.timers_of(conn, row.id)],
+                "notices": [{"number": n.number, "title": n.title, "hash": n.content_hash, "audience": n.audience,
+                             "issued_at": n.issued_at.isoformat()}
+                            for n in conn.execute(select(notices).where(notices.c.case_id == row.id).order_by(notices.c.id))],
+                "data": dict(row.data),
+            }
+            if proc.summary:
+                out.update(proc.summary(row))
+            return out
+
+    def explain_timer(self, case_id: int, timer_name: str) -> dict:
+        with self.uow() as uow:
+            row = repo.case_row(uow.conn, case_id)
+            if row is None:
+                raise BadInput(f"unknown case {case_id}", code="unknown_case")
+            found = [t for t in repo.timers_of(uow.conn, case_id) if t.name == timer_name]
+            if not found:
+                names = [t.name for t in repo.timers_of(uow.conn, case_id)]
+                raise BadInput(f"case {case_id} has no timer {timer_name!r}; it has: {', '.join(names) or 'none'}",
+                               allowed=names)
+            t = found[0]
+        cal = self.engine.calendar
+        if t.unit == "working_days":
+            e = explain_clock(cal, Clock.from_dict(t.clock), clock.today())
+        else:
+            e = explain(cal, compute(cal, date.fromisoformat(t.clock["start"]), t.unit, t.clock["amount"]))
+        return {"case_id": case_id, "timer": timer_name, "status": t.status, "clock": t.clock, **e.to_dict()}
+
+    def list_cases(self, kind: str | None = None, state: str | None = None, overdue: bool = False,
+                   due_within: int | None = None) -> list[dict]:
+        with self.uow() as uow:
+            q = select(cases)
+            if kind:
+                q = q.where(cases.c.kind == kind)
+            if state:
+                q = q.where(cases.c.state == state)
+            else:
+                q = q.where(cases.c.is_final.is_(False))
+            if overdue:
+                q = q.where(cases.c.overdue.is_(True))
+            rows = uow.conn.execute(q).all()
+            live = {}
+            for t in uow.conn.execute(select(timers).where(timers.c.status.in_(("running", "suspended")))):
+                if t.case_id not in live or t.ends_at < live[t.case_id].ends_at:
+                    live[t.case_id] = t
+        limit_day = None
+        if due_within is not None:
+            if due_within < 1:
+                raise BadInput("--due-within takes a number of working days >= 1")
+            limit_day = self.engine.calendar.nth_working_day_after(clock.today(), due_within)
+        out = []
+        for r in rows:
+            t = live.get(r.id)
+            if limit_day is not None and (t is None or t.last_day > limit_day):
+                continue
+            out.append({"id": r.id, "kind": r.kind, "state": r.state, "overdue": r.overdue, "version": r.version,
+                        "subject_id": r.subject_id, "parent": r.parent_id,
+                        "next_deadline": _timer_dict(t) if t is not None else None})
+        far = datetime.max.replace(tzinfo=clock.now().tzinfo)
+        out.sort(key=lambda c: (not c["overdue"], c["next_deadline"]["ends_at"] if c["next_deadline"] else "9999",
+                                c["id"]))
+        return out
+
+    def audit_log(self, case_id: int) -> list[dict]:
+        with self.uow() as uow:
+            if repo.case_row(uow.conn, case_id) is None:
+                raise BadInput(f"unknown case {case_id}", code="unknown_case")
+            rows = uow.conn.execute(select(transitions).where(transitions.c.case_id == case_id)
+                                    .order_by(transitions.c.seq)).all()
+        return [{"seq": r.seq, "trigger": r.trigger, "from_state": r.from_state, "to_state": r.to_state,
+                 "actor": r.actor, "role": r.role, "effective_at": r.effective_at.isoformat(),
+                 "recorded_at": r.recorded_at.isoformat(), "clock_overridden": r.clock_overridden,
+                 "inputs": r.inputs, "rules": r.rules, "timer_effects": r.timer_effects,
+                 "notice_number": r.notice_number, "notice_hash": r.notice_hash, "hash": r.hash,
+                 "prev_hash": r.prev_hash} for r in rows]
+
+    def show_notice(self, number: str) -> dict:
+        with self.uow() as uow:
+            r = uow.conn.execute(select(notices).where(notices.c.number == number.strip())).first()
+            if r is None:
+                raise BadInput(f"unknown notice number {number!r}", code="unknown_notice")
+        return {"number": r.number, "title": r.title, "case_id": r.case_id, "transition_seq": r.transition_seq,
+                "audience": r.audience, "addressee": r.addressee, "template": r.template, "issued_at": r.issued_at.isoformat(),
+                "hash": r.content_hash, "text": r.text, "html": r.html}
+
+    # -- timers ----------------------------------------------------------------------------------------------
+
+    def due_timers(self, as_of: datetime, limit: int) -> list[int]:
+        """Due = its end instant has passed. Ordered by due instant, then the declared priority."""
+        with self.uow() as uow:
+            rows = uow.conn.execute(
+                select(timers.c.id, timers.c.ends_at, timers.c.on_expiry, cases.c.kind)
+                .join(cases, cases.c.id == timers.c.case_id)
+                .where(and_(timers.c.status == "running", timers.c.ends_at <= as_of))
+                .order_by(timers.c.ends_at, timers.c.id).limit(limit)).all()
+        order = {(p.kind, t.trigger): t.order for p in PROCEDURES.values() for t in p.transitions}
+        return [r.id for r in sorted(rows, key=lambda r: (r.ends_at, order.get((r.kind, r.on_expiry), 100), r.id))]
+
+    def fire_timer(self, timer_id: int) -> dict | None:
+        """Fire one due timer in its own transaction; None when it was already handled (idempotent)."""
+        with self.uow() as uow:
+            q = select(timers).where(and_(timers.c.id == timer_id, timers.c.status == "running"))
+            if uow.conn.dialect.name == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            t = uow.conn.execute(q).first()
+            if t is None:
+                return None
+            out = self.engine.advance(uow.conn, t.case_id, Request(
+                trigger=t.on_expiry, actor="system", inputs={}, effective_at=t.ends_at, fired_timer=t.id))
+            uow.commit()
+        return {"timer_id": timer_id, "timer": t.name, "case_id": t.case_id, "trigger": t.on_expiry,
+                "due_at": t.ends_at.isoformat(), **self._outcome(out)}
+
+    def sweep(self, as_of: datetime | None = None, batch: int = 500) -> dict:
+        """Fire every timer due as of `as_of`, each in its own transaction; failures do not stop the rest."""
+        as_of = as_of or clock.now()
+        fired, failed, seen = [], [], set()
+        while True:
+            ids = [i for i in self.due_timers(as_of, batch) if i not in seen]
+            if not ids:
+                break
+            for timer_id in ids:
+                seen.add(timer_id)
+                try:
+                    result = self.fire_timer(timer_id)
+                except (CreditflowError, Conflict) as exc:
+                    failed.append({"timer_id": timer_id, "error": exc.message, "code": exc.code})
+                    continue
+                if result is not None:
+                    fired.append(result)
+        return {"as_of": as_of.isoformat(), "fired": fired, "failed": failed}
+
+
+def _subject_dict(r) -> dict:
+    return {"id": r.id, "name": r.name, "type": r.subject_type, "identifier_kind": r.identifier_kind,
+            "identifier": r.identifier}
+
+
+def _timer_dict(t) -> dict:
+    return {"name": t.name, "status": t.status, "side": t.side, "start_day": t.start_day.isoformat(),
+            "last_day": t.last_day.isoformat(), "ends_at": t.ends_at.astimezone(_shanghai()).isoformat(),
+            "provisional": t.provisional, "calendar_version": t.calendar_version}
+
+
+def _shanghai():
+    from calendars import SHANGHAI
+
+    return SHANGHAI
+
+
+def _safe_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':')[0]}@{host}"
+    return url

@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy Core tables, connections, repositories and the unit of work."""

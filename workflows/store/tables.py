@@ -1,0 +1,174 @@
+"""Tables (SQLAlchemy Core). Migrations in workflows/migrations create exactly these."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from .types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+deployment = Table(
+    "deployment",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("roles", String(128), nullable=False),  # comma-separated: handler,approver,auditor,system
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+subjects = Table(
+    "subjects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("subject_type", String(32), nullable=False),
+    Column("identifier_kind", String(16), nullable=False),  # uscc | id_number
+    Column("identifier", String(18), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("declaration_version", Integer, nullable=False),
+    Column("state", String(64), nullable=False),
+    Column("version", Integer, nullable=False),  # optimistic lock: +1 per transition
+    Column("parent_id", Integer, ForeignKey("cases.id"), nullable=True),
+    Column("subject_id", Integer, ForeignKey("subjects.id"), nullable=True),
+    Column("data", JSON, nullable=False),
+    Column("is_final", Boolean, nullable=False, default=False),
+    Column("overdue", Boolean, nullable=False, default=False),
+    Column("log_seq", Integer, nullable=False, default=0),
+    Column("chain_head", String(64), nullable=False, default=""),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_cases_parent", "parent_id"),
+    Index("ix_cases_subject_kind", "subject_id", "kind"),
+    Index("ix_cases_kind_state", "kind", "state"),
+)
+
+timers = Table(
+    "timers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # running | suspended | stopped | fired
+    Column("side", String(16), nullable=False),  # subject | agency
+    Column("on_expiry", String(64), nullable=False),
+    Column("unit", String(16), nullable=False),
+    Column("clock", JSON, nullable=False),  # calendars.Clock.to_dict() or {"start","amount"}
+    Column("start_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("provisional", Boolean, nullable=False),
+    Column("calendar_version", String(32), nullable=False),
+    Column("fired_at", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("case_id", "name", name="uq_timers_case_name"),
+    Index("ix_timers_due", "status", "ends_at"),
+)
+
+transitions = Table(
+    "transitions",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("trigger", String(64), nullable=False),
+    Column("from_state", String(64), nullable=True),
+    Column("to_state", String(64), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("effective_at", UTCDateTime, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("clock_overridden", Boolean, nullable=False),
+    Column("inputs", JSON, nullable=False),
+    Column("rules", JSON, nullable=False),
+    Column("timer_effects", JSON, nullable=False),
+    Column("notice_number", String(64), nullable=True),
+    Column("notice_hash", String(64), nullable=True),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("case_id", "seq", name="uq_transitions_case_seq"),
+)
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(64), nullable=False, unique=True),
+    Column("department", String(64), nullable=False),
+    Column("series", String(16), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("transition_seq", Integer, nullable=False),
+    Column("template", String(128), nullable=False),
+    Column("title", String(128), nullable=False),
+    Column("audience", String(16), nullable=False),
+    Column("addressee", String(256), nullable=False),
+    Column("html", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    UniqueConstraint("department", "series", "year", "seq", name="uq_notices_numbering"),
+    Index("ix_notices_case", "case_id"),
+)
+
+number_sequences = Table(
+    "number_sequences",
+    metadata,
+    Column("department", String(64), primary_key=True),
+    Column("series", String(16), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
+archive_entries = Table(
+    "archive_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subject_id", Integer, ForeignKey("subjects.id"), nullable=False),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("kind", String(16), nullable=False),  # basic | good | bad (Art. 10)
+    Column("category", String(64), nullable=False),  # for "same type" comparisons (Art. 39(2))
+    Column("facts", Text, nullable=False),
+    Column("collected_by", String(128), nullable=False),
+    Column("determined_on", Date, nullable=False),
+    Column("disclosure_until", Date, nullable=True),
+    Column("rule", String(256), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_archive_subject", "subject_id"),
+)
