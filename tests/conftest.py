@@ -1,9 +1,96 @@
+"""Shared fixtures. Database tests run on SQLite always and on PostgreSQL whenever it is reachable
+(CREDITFLOW_TEST_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/postgres as admin URL);
+each PostgreSQL test gets a fresh database, dropped afterwards."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime
+from pathlib import Path
+
 import pytest
 
-from calendars import WorkingCalendar
+from calendars import SHANGHAI, WorkingCalendar
+
+PG_ADMIN_URL = os.environ.get("CREDITFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture(scope="session")
 def cal() -> WorkingCalendar:
     """The calendar without overrides (built once: it is immutable)."""
     return WorkingCalendar()
+
+
+def _pg_reachable() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2):
+            return True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable here"
+        return False
+
+
+PG_AVAILABLE = _pg_reachable()
+
+
+def _admin_url() -> str:
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return base + "/postgres"
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh, empty PostgreSQL database for one test (skipped when PostgreSQL is unreachable)."""
+    if not PG_AVAILABLE:
+        pytest.skip("PostgreSQL not reachable")
+    import psycopg
+
+    name = f"cf_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_admin_url(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(_admin_url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """Each database test runs once per backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'creditflow.db'}"
+    else:
+        yield request.getfixturevalue("pg_url")
+
+
+def make_services(url: str, home: Path):
+    from workflows.services import Services
+    from workflows.settings import Settings
+    from workflows.store.db import make_engine
+
+    settings = Settings(home=home, database_url=url, calendar_overrides=None, allow_clock_override=True)
+    return Services(make_engine(url), settings)
+
+
+@pytest.fixture
+def svc(db_url, tmp_path):
+    """Initialised services with users: alice (handler), bob (approver), carol (handler+approver), audrey (auditor)."""
+    s = make_services(db_url, tmp_path)
+    s.init(department_name="郑州市医疗保障局", number_prefix="郑医保", reconsideration_body="郑州市人民政府",
+           court="郑州铁路运输法院")
+    s.add_user("alice", ["handler"])
+    s.add_user("bob", ["approver"])
+    s.add_user("carol", ["handler", "approver"])
+    s.add_user("audrey", ["auditor"])
+    yield s
+    s.db.dispose()
+
+
+def at(text: str) -> datetime:
+    """An instant in Asia/Shanghai: at('2026-02-06 09:00')."""
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+HOSPITAL_USCC = "91350100M000100Y43"
+PERSON_ID = "11010519491231002X"
