@@ -196,6 +196,13 @@ class Engine:
             version, seq, prev_hash = 0, 0, ""
         else:
             case_id, version, seq, prev_hash = row.id, row.version, row.log_seq, row.chain_head
+            # Claim the case first: a concurrent transition on it waits here (PostgreSQL row lock)
+            # and then finds the version moved on; a conflict, never a silent overwrite.
+            claimed = conn.execute(update(cases).where(and_(cases.c.id == case_id, cases.c.version == version))
+                                   .values(version=version + 1))
+            if claimed.rowcount != 1:
+                raise Conflict(f"case {case_id} was changed by someone else while this transition ran; "
+                               "reload and try again")
 
         timer_log = self._timers(conn, proc, t, case_id, inputs, ctx, req)
         case_after = CaseView(case_id, proc.kind, dest, version + 1, data, subject_id,
@@ -227,12 +234,10 @@ class Engine:
         }
         log["hash"] = row_hash(log)
         conn.execute(insert(transitions).values(**log))
-        result = conn.execute(update(cases).where(and_(cases.c.id == case_id, cases.c.version == version)).values(
+        conn.execute(update(cases).where(cases.c.id == case_id).values(
             state=dest, version=version + 1, data=to_json(data), is_final=dest in proc.final_states,
             overdue=overdue, log_seq=seq + 1, chain_head=log["hash"], updated_at=now,
         ))
-        if result.rowcount != 1:
-            raise Conflict(f"case {case_id} was changed by someone else while this transition ran; reload and try again")
         for entry in archive:
             conn.execute(insert(archive_entries).values(
                 subject_id=subject_id, case_id=case_id, collected_by=settings["department_name"],
