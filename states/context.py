@@ -1,9 +1,15 @@
-"""What guards, conditions and effects see: plain data about the case, never a database."""
+"""What guards, conditions and effects see: plain data about the case, never a database.
+
+Related cases (parent, siblings, children) are loaded on first use, so a transition whose guards
+never look at them costs no query for them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from .spec import Policy
@@ -36,20 +42,36 @@ class Actor:
     roles: frozenset[str]
 
 
-@dataclass
 class Context:
     """One transition's view of the world. `case` is None while a case is being opened."""
 
-    case: CaseView | None
-    parent: CaseView | None
-    siblings: list[CaseView]  # the parent's other children (e.g. earlier objections)
-    children: list[CaseView]
-    actor: Actor
-    inputs: dict[str, Any]
-    today: date
-    now: datetime
-    calendar: Any  # calendars.WorkingCalendar
-    policy: Policy
+    def __init__(self, *, case: CaseView | None, actor: Actor, inputs: dict[str, Any], today: date, now: datetime,
+                 calendar: Any, policy: Policy, load_parent: Callable[[], CaseView | None] = lambda: None,
+                 load_siblings: Callable[[], list[CaseView]] = list,
+                 load_children: Callable[[], list[CaseView]] = list):
+        self.case = case
+        self.actor = actor
+        self.inputs = inputs
+        self.today = today
+        self.now = now
+        self.calendar = calendar
+        self.policy = policy
+        self._load_parent = load_parent
+        self._load_siblings = load_siblings
+        self._load_children = load_children
+
+    @cached_property
+    def parent(self) -> CaseView | None:
+        return self._load_parent()
+
+    @cached_property
+    def siblings(self) -> list[CaseView]:
+        """The parent's other children of the same kind, or, for a root case, the subject's other cases of its kind."""
+        return self._load_siblings()
+
+    @cached_property
+    def children(self) -> list[CaseView]:
+        return self._load_children()
 
     @property
     def data(self) -> dict:

@@ -1,19 +1,19 @@
 """The engine: the one way state changes, for people and timers alike (DESIGN "One transition, one transaction").
 
-`apply()` works inside a transaction owned by its caller (a service's unit of work) and never
-commits. It loads the case, restores its state on the kind's shared machine, checks the trigger,
-role, four-eyes rule and guards (a refusal raises and changes nothing), computes effects and timers
-from the calendar, renders and numbers the notice, and writes case (optimistic version check),
-timers, log row (hash-chained), notice and archive entries. A parent link fires the parent's
-transition in the same transaction.
+`Engine.open` / `Engine.advance` work inside a transaction owned by the caller (a service's unit of
+work) and never commit. Steps: load the case and its timers; restore its state on the kind's shared
+machine (reading a column, nothing runs); check trigger, role, four-eyes rule and guards (a refusal
+raises and changes nothing); claim the case version (optimistic lock); compute effects and timers
+from the calendar; render and number the notice; write timers, notice, log row (hash-chained),
+case and archive entries. A parent link fires the parent's transition in the same transaction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection
 
 from calendars import Clock, WorkingCalendar, compute
@@ -27,11 +27,17 @@ from states.spec import Procedure, Transition
 
 from . import clock
 from .audit import row_hash
+from .auditing import refuse_read_only
 from .errors import BadInput, Conflict
 from .errors import Refused as RefusedError
 from .inputs import parse_inputs, to_json
 from .store import repo
-from .store.tables import archive_entries, cases, notices, subjects, timers, transitions
+from .store.tables import archive_entries, cases, notices, transitions
+
+_INSERT_NOTICE = insert(notices)
+_INSERT_LOG = insert(transitions)
+_INSERT_ARCHIVE = insert(archive_entries)
+_INSERT_CASE = insert(cases).returning(cases.c.id)
 
 
 @dataclass
@@ -59,15 +65,13 @@ def _timer_view(row) -> TimerView:
     return TimerView(row.name, row.status, row.start_day, row.last_day, row.ends_at, row.provisional)
 
 
-def _case_view(conn: Connection, row) -> CaseView:
+def _view(row, timer_rows) -> CaseView:
     return CaseView(row.id, row.kind, row.state, row.version, dict(row.data), row.subject_id,
-                    {t.name: _timer_view(t) for t in repo.timers_of(conn, row.id)})
+                    {t.name: _timer_view(t) for t in timer_rows})
 
 
-def _period(cal: WorkingCalendar, unit: str, clock_json: dict, as_of: date):
-    if unit == "working_days":
-        return Clock.from_dict(clock_json).period(cal, as_of)
-    return compute(cal, date.fromisoformat(clock_json["start"]), unit, clock_json["amount"])
+def _refused(r: Refusal) -> RefusedError:
+    return RefusedError(r.message, code=r.code, article=r.article, allowed=r.allowed)
 
 
 class Engine:
@@ -76,6 +80,13 @@ class Engine:
     def __init__(self, calendar: WorkingCalendar, policy=DEFAULT_POLICY):
         self.calendar = calendar
         self.policy = policy
+        self._settings: dict | None = None
+
+    def settings(self, conn: Connection) -> dict:
+        """The deployment's settings, read once per engine (`creditflow init` changes need a restart)."""
+        if self._settings is None:
+            self._settings = repo.deployment_settings(conn)
+        return self._settings
 
     # -- entry points ------------------------------------------------------------------------
 
@@ -92,7 +103,7 @@ class Engine:
             subject_id = parent.subject_id
         if subject_id is None or repo.subject_row(conn, subject_id) is None:
             raise BadInput(f"unknown subject {subject_id}")
-        return self._apply(conn, proc, None, request, subject_id=subject_id, parent=parent)
+        return self._apply(conn, proc, None, [], request, subject_id=subject_id, parent=parent)
 
     def advance(self, conn: Connection, case_id: int, request: Request) -> Outcome:
         row = repo.case_row(conn, case_id)
@@ -102,19 +113,20 @@ class Engine:
         if request.expected_version is not None and request.expected_version != row.version:
             raise Conflict(f"case {case_id} is at version {row.version}, not {request.expected_version}: "
                            "someone changed it first; reload and try again")
-        parent = repo.case_row(conn, row.parent_id) if row.parent_id else None
-        return self._apply(conn, proc, row, request, subject_id=row.subject_id, parent=parent)
+        return self._apply(conn, proc, row, repo.timers_of(conn, case_id), request, subject_id=row.subject_id,
+                           parent=None)
 
     def available(self, conn: Connection, case_id: int, actor_name: str) -> list[str]:
         row = repo.case_row(conn, case_id)
         if row is None:
             raise BadInput(f"unknown case {case_id}", code="unknown_case")
-        actor = self._actor(conn, actor_name)
-        ctx = self._context(conn, self._procedure(row.kind), row, row.parent_id and repo.case_row(conn, row.parent_id),
-                            row.subject_id, actor, {}, clock.now())
+        proc = self._procedure(row.kind)
+        now = clock.now()
+        ctx = self._context(conn, proc, _view(row, repo.timers_of(conn, case_id)), row.parent_id, row.subject_id,
+                            self._actor(conn, actor_name), {}, now, None)
         return MACHINES[row.kind].available(row.state, ctx)
 
-    # -- the transition ----------------------------------------------------------------------------
+    # -- helpers ------------------------------------------------------------------------------------
 
     def _procedure(self, kind: str, version: int | None = None) -> Procedure:
         proc = PROCEDURES.get(kind)
@@ -131,29 +143,39 @@ class Engine:
                            code="unknown_user")
         return Actor(row.name, frozenset(r for r in row.roles.split(",") if r))
 
-    def _context(self, conn, proc, row, parent, subject_id, actor, inputs, now) -> Context:
-        case_view = _case_view(conn, row) if row is not None else None
-        parent_view = _case_view(conn, parent) if parent is not None else None
-        if parent is not None:
-            siblings = [_case_view(conn, r) for r in repo.children_of(conn, parent.id, proc.kind)
-                        if row is None or r.id != row.id]
-        else:
-            siblings = [_case_view(conn, r) for r in repo.cases_of_subject(conn, subject_id, proc.kind)
-                        if row is None or r.id != row.id]
-        children = [_case_view(conn, r) for r in repo.children_of(conn, row.id)] if row is not None else []
-        return Context(case_view, parent_view, siblings, children, actor, inputs, clock.today(now), now,
-                       self.calendar, self.policy)
+    def _context(self, conn, proc, case_view, parent_id, subject_id, actor, inputs, now, parent_row) -> Context:
+        def load_parent():
+            row = parent_row if parent_row is not None else (repo.case_row(conn, parent_id) if parent_id else None)
+            return _view(row, repo.timers_of(conn, row.id)) if row is not None else None
 
-    def _apply(self, conn, proc: Procedure, row, req: Request, *, subject_id, parent) -> Outcome:
+        def load_siblings():
+            own = case_view.id if case_view else None
+            rows = repo.children_of(conn, parent_id, proc.kind) if parent_id else \
+                repo.cases_of_subject(conn, subject_id, proc.kind)
+            return [_view(r, repo.timers_of(conn, r.id)) for r in rows if r.id != own]
+
+        def load_children():
+            if case_view is None:
+                return []
+            return [_view(r, repo.timers_of(conn, r.id)) for r in repo.children_of(conn, case_view.id)]
+
+        return Context(case=case_view, actor=actor, inputs=inputs, today=clock.today(now), now=now,
+                       calendar=self.calendar, policy=self.policy, load_parent=load_parent,
+                       load_siblings=load_siblings, load_children=load_children)
+
+    # -- the transition ----------------------------------------------------------------------------
+
+    def _apply(self, conn, proc: Procedure, row, timer_rows, req: Request, *, subject_id, parent) -> Outcome:
         machine = MACHINES[proc.kind]
         state = row.state if row is not None else NEW
-        actor = self._actor(conn, req.actor)
         candidates = proc.transitions_for(req.trigger, state)
         if not candidates:
             try:
                 machine.fire(state, req.trigger, None)  # raises the refusal naming what is allowed
             except Refusal as r:
-                raise RefusedError(r.message, code=r.code, article=r.article, allowed=r.allowed) from None
+                raise _refused(r) from None
+        actor = self._actor(conn, req.actor)
+        refuse_read_only(actor.name, actor.roles)  # the auditor reads everything and changes nothing
         specs = {}
         for t in candidates:
             for spec in t.inputs:
@@ -164,15 +186,17 @@ class Engine:
         if child_case is not None:
             inputs["child_case"] = child_case  # which child case caused this parent transition
         now = req.effective_at or clock.now()
-        ctx = self._context(conn, proc, row, parent, subject_id, actor, inputs, now)
+        case_view = _view(row, timer_rows) if row is not None else None
+        parent_id = parent.id if parent is not None else (row.parent_id if row is not None else None)
+        ctx = self._context(conn, proc, case_view, parent_id, subject_id, actor, inputs, now, parent)
         try:
             model = machine.fire(state, req.trigger, ctx)
         except Refusal as r:
-            raise RefusedError(r.message, code=r.code, article=r.article, allowed=r.allowed) from None
+            raise _refused(r) from None
         t: Transition = model.chosen
         dest = t.dest or state
 
-        # effects (pure functions) -> data, archive entries, flags
+        # Effects are pure functions: data changes, archive entries, flags.
         data = dict(ctx.data)
         archive, overdue = [], (row.overdue if row is not None else False)
         for name in t.effects:
@@ -186,96 +210,89 @@ class Engine:
         if dest in proc.final_states:
             overdue = False
 
-        # the case row: insert on opening, else update under the optimistic version check
         if row is None:
-            case_id = conn.execute(insert(cases).values(
-                kind=proc.kind, declaration_version=proc.version, state=dest, version=0,
-                parent_id=parent.id if parent is not None else None, subject_id=subject_id, data=to_json(data),
-                is_final=False, overdue=False, log_seq=0, chain_head="", opened_at=now, updated_at=now,
-            ).returning(cases.c.id)).scalar_one()
+            case_id = conn.execute(_INSERT_CASE, dict(
+                kind=proc.kind, declaration_version=proc.version, state=dest, version=0, parent_id=parent_id,
+                subject_id=subject_id, data={}, is_final=False, overdue=False, log_seq=0, chain_head="",
+                opened_at=now, updated_at=now)).scalar_one()
             version, seq, prev_hash = 0, 0, ""
         else:
             case_id, version, seq, prev_hash = row.id, row.version, row.log_seq, row.chain_head
             # Claim the case first: a concurrent transition on it waits here (PostgreSQL row lock)
             # and then finds the version moved on; a conflict, never a silent overwrite.
-            claimed = conn.execute(update(cases).where(and_(cases.c.id == case_id, cases.c.version == version))
-                                   .values(version=version + 1))
-            if claimed.rowcount != 1:
+            if not repo.claim_case(conn, case_id, version):
                 raise Conflict(f"case {case_id} was changed by someone else while this transition ran; "
                                "reload and try again")
 
-        timer_log = self._timers(conn, proc, t, case_id, inputs, ctx, req)
+        timers_after, timer_log = self._timers(conn, proc, t, case_id, {r.name: r for r in timer_rows}, inputs, ctx, req)
         case_after = CaseView(case_id, proc.kind, dest, version + 1, data, subject_id,
-                              {tr.name: _timer_view(tr) for tr in repo.timers_of(conn, case_id)})
+                              {name: _timer_view(v) for name, v in timers_after.items()})
 
-        # the notice
-        settings = repo.deployment_settings(conn)
+        # The notice: numbered, rendered and stored in this transaction.
+        settings = self.settings(conn)
         issued_on = ctx.today
         number, n = repo.next_notice_number(conn, settings, t.notice.series, issued_on.year)
         subject = repo.subject_row(conn, subject_id)
-        context = self._notice_context(conn, proc, t, settings, number, issued_on, subject, case_after, state,
-                                       parent, inputs, actor, req)
+        context = self._notice_context(conn, proc, t, settings, number, issued_on, subject, case_after, timers_after,
+                                       state, ctx, inputs, actor)
         rendered = render(t.notice.template, context)
-        conn.execute(insert(notices).values(
+        conn.execute(_INSERT_NOTICE, dict(
             number=number, department=settings["number_prefix"], series=t.notice.series, year=issued_on.year, seq=n,
             case_id=case_id, transition_seq=seq + 1, template=t.notice.template, title=t.notice.title,
             audience=t.notice.audience, addressee=_addressee(t.notice.audience, subject, settings),
-            html=rendered.html, text=rendered.text, content_hash=rendered.content_hash, issued_at=now,
-        ))
+            html=rendered.html, text=rendered.text, content_hash=rendered.content_hash, issued_at=now))
 
-        # the log row, chained to the case's previous row
+        # The log row, chained to the case's previous row.
         log = {
             "case_id": case_id, "seq": seq + 1, "trigger": t.trigger, "from_state": None if state == NEW else state,
             "to_state": dest, "actor": actor.name, "role": t.role, "effective_at": now,
             "recorded_at": clock.real_now(), "clock_overridden": clock.overridden(),
-            "inputs": to_json({**req.inputs, **inputs, **({"caused_by": req.caused_by} if req.caused_by else {})}),
+            "inputs": to_json({**raw, **inputs, **({"caused_by": req.caused_by} if req.caused_by else {})}),
             "rules": model.rules, "timer_effects": timer_log, "notice_number": number,
             "notice_hash": rendered.content_hash, "prev_hash": prev_hash,
         }
         log["hash"] = row_hash(log)
-        conn.execute(insert(transitions).values(**log))
+        conn.execute(_INSERT_LOG, log)
         conn.execute(update(cases).where(cases.c.id == case_id).values(
             state=dest, version=version + 1, data=to_json(data), is_final=dest in proc.final_states,
-            overdue=overdue, log_seq=seq + 1, chain_head=log["hash"], updated_at=now,
-        ))
+            overdue=overdue, log_seq=seq + 1, chain_head=log["hash"], updated_at=now))
         for entry in archive:
-            conn.execute(insert(archive_entries).values(
+            conn.execute(_INSERT_ARCHIVE, dict(
                 subject_id=subject_id, case_id=case_id, collected_by=settings["department_name"],
                 determined_on=date.fromisoformat(entry["determined_on"]), kind=entry["kind"],
                 category=entry["category"], facts=entry["facts"], disclosure_until=None, rule=entry["rule"],
-                created_at=now,
-            ))
+                created_at=now))
 
         outcome = Outcome(case_id, dest, version + 1, number, seq + 1)
-        if t.parent is not None and parent is not None:
+        if t.parent is not None and parent_id is not None:
             link_inputs = dict(t.parent.inputs(ctx)) if t.parent.inputs else {}
             link_inputs["child_case"] = case_id
-            outcome.parent = self.advance(conn, parent.id, Request(
+            outcome.parent = self.advance(conn, parent_id, Request(
                 trigger=t.parent.trigger, actor="system", inputs=link_inputs, effective_at=now,
-                caused_by={"case": case_id, "seq": seq + 1},
-            ))
+                caused_by={"case": case_id, "seq": seq + 1}))
         return outcome
 
     # -- timers ---------------------------------------------------------------------------------------
 
-    def _timers(self, conn, proc: Procedure, t: Transition, case_id: int, inputs: dict, ctx: Context,
-                req: Request) -> list[dict]:
+    def _timers(self, conn, proc: Procedure, t: Transition, case_id: int, existing: dict, inputs: dict,
+                ctx: Context, req: Request) -> tuple[dict, list[dict]]:
+        """Apply the transition's timer effects; returns the case's timers afterwards (name -> row-like) and the log."""
         today, now, cal = ctx.today, ctx.now, self.calendar
-        existing = {r.name: r for r in repo.timers_of(conn, case_id)}
+        after = {name: _Timer.of(r) for name, r in existing.items()}
         log = []
         if req.fired_timer is not None:
-            fired = next((r for r in existing.values() if r.id == req.fired_timer), None)
+            fired = next((r for r in after.values() if r.id == req.fired_timer), None)
             if fired is None or fired.status != "running":
                 raise Conflict(f"timer {req.fired_timer} is no longer running; it was handled already")
-            conn.execute(update(timers).where(timers.c.id == fired.id).values(status="fired", fired_at=clock.real_now(),
-                                                                              updated_at=now))
+            fired.status, fired.fired_at = "fired", clock.real_now()
+            conn.execute(repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": fired.name, "status": "fired",
+                                             "fired_at": fired.fired_at, "updated_at": now})
             log.append({"timer": fired.name, "op": "fired", "last_day": fired.last_day.isoformat(),
                         "due_at": fired.ends_at.isoformat(),
-                        "lateness_seconds": int((clock.real_now() - fired.ends_at).total_seconds())})
-            existing[fired.name] = None
+                        "lateness_seconds": int((fired.fired_at - fired.ends_at).total_seconds())})
         for effect in t.timers:
             spec = proc.timer(effect.timer)
-            current = existing.get(spec.name)
+            current = after.get(spec.name)
             before = current.last_day.isoformat() if current is not None else None
             if effect.op == "start":
                 start = inputs[effect.anchor] if effect.anchor != "today" else today
@@ -300,27 +317,30 @@ class Engine:
                 elif effect.op == "extend":
                     clock_json = Clock.from_dict(clock_json).extend(self.policy[effect.amount], today,
                                                                     inputs.get("reason", t.label)).to_dict()
-            period = _period(cal, spec.unit, clock_json, today)
+            period = timer_period(cal, spec.unit, clock_json, today)
             values = dict(status=status, clock=clock_json, start_day=period.start, last_day=period.last_day,
                           ends_at=period.ends_at, provisional=period.provisional,
-                          calendar_version=cal.version, updated_at=now)
-            if current is None and effect.op == "start":
-                conn.execute(insert(timers).values(case_id=case_id, name=spec.name, side=spec.side,
-                                                   on_expiry=spec.on_expiry, unit=spec.unit, fired_at=None, **values))
+                          calendar_version=cal.version, updated_at=now, fired_at=None)
+            if current is None:
+                new_id = conn.execute(repo.INSERT_TIMER.returning(repo.timers.c.id), dict(
+                    case_id=case_id, name=spec.name, side=spec.side, on_expiry=spec.on_expiry, unit=spec.unit,
+                    **values)).scalar_one()
+                after[spec.name] = _Timer(id=new_id, name=spec.name, unit=spec.unit, **{
+                    k: values[k] for k in ("status", "clock", "start_day", "last_day", "ends_at", "provisional", "fired_at")})
             else:
-                conn.execute(update(timers).where(and_(timers.c.case_id == case_id, timers.c.name == spec.name))
-                             .values(fired_at=None, **values))
-            entry = {"timer": spec.name, "op": effect.op, "last_day_before": before,
-                     "last_day": period.last_day.isoformat(), "ends_at": period.ends_at.isoformat(),
-                     "provisional": period.provisional, "rule": f"{period.rule}; {self.policy.source(spec.amount)}"}
-            log.append(entry)
-        return log
+                conn.execute(repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": spec.name, **values})
+                for k in ("status", "clock", "start_day", "last_day", "ends_at", "provisional", "fired_at"):
+                    setattr(current, k, values[k])
+            log.append({"timer": spec.name, "op": effect.op, "last_day_before": before,
+                        "last_day": period.last_day.isoformat(), "ends_at": period.ends_at.isoformat(),
+                        "provisional": period.provisional, "rule": f"{period.rule}; {self.policy.source(spec.amount)}"})
+        return after, log
 
     # -- notices --------------------------------------------------------------------------------------
 
-    def _deadlines(self, conn, case_id: int, today: date) -> dict:
+    def _deadlines(self, timer_rows, today: date) -> dict:
         out = {}
-        for r in repo.timers_of(conn, case_id):
+        for r in timer_rows:
             suspended = 0
             if r.unit == "working_days":
                 suspended = Clock.from_dict(r.clock).suspended_working_days(self.calendar, today)
@@ -328,13 +348,16 @@ class Engine:
                            "status": r.status, "suspended_working_days": suspended}
         return out
 
-    def _notice_context(self, conn, proc, t, settings, number, issued_on, subject, case_after, from_state,
-                        parent, inputs, actor, req) -> dict:
-        parent_view = None
-        parent_deadlines = {}
-        if parent is not None:
-            parent_view = {"id": parent.id, "kind": parent.kind, "state": parent.state, "data": dict(parent.data)}
-            parent_deadlines = self._deadlines(conn, parent.id, issued_on)
+    def _notice_context(self, conn, proc, t, settings, number, issued_on, subject, case_after, timers_after,
+                        from_state, ctx, inputs, actor) -> dict:
+        def parent():
+            p = ctx.parent
+            return None if p is None else {"id": p.id, "kind": p.kind, "state": p.state, "data": p.data}
+
+        def parent_deadlines():
+            p = ctx.parent
+            return {} if p is None else self._deadlines(repo.timers_of(conn, p.id), issued_on)
+
         return {
             "department": {"name": settings["department_name"], "prefix": settings["number_prefix"],
                            "reconsideration_body": settings["reconsideration_body"], "court": settings["court"]},
@@ -345,22 +368,72 @@ class Engine:
                         "is_person": subject.subject_type not in INSTITUTION_TYPES},
             "case": {"id": case_after.id, "kind": proc.kind, "state": case_after.state,
                      "state_label": proc.state(case_after.state).label, "data": to_json(case_after.data)},
-            "parent": parent_view,
-            "parent_deadlines": parent_deadlines,
-            "deadlines": self._deadlines(conn, case_after.id, issued_on),
+            "parent": _Lazy(parent),
+            "parent_deadlines": _Lazy(parent_deadlines),
+            "deadlines": self._deadlines(timers_after.values(), issued_on),
             "inputs": to_json(inputs),
-            "transition": {"trigger": t.trigger, "label": t.label, "from_state": None if from_state == NEW else from_state,
-                           "to_state": case_after.state},
+            "transition": {"trigger": t.trigger, "label": t.label,
+                           "from_state": None if from_state == NEW else from_state, "to_state": case_after.state},
             "actor": {"name": actor.name},
             "grade_for": lambda s: grade_for(parse_score(s)),
             **proc.notice_context,
         }
 
 
+class _Lazy:
+    """A template value loaded on first attribute access (most notices never look at the parent)."""
+
+    def __init__(self, load):
+        self._load = load
+        self._value = None
+        self._loaded = False
+
+    def _get(self):
+        if not self._loaded:
+            self._value, self._loaded = self._load(), True
+        return self._value
+
+    def __getattr__(self, name):
+        return getattr(self._get(), name) if not isinstance(self._get(), dict) else self._get()[name]
+
+    def __getitem__(self, key):
+        return self._get()[key]
+
+    def __bool__(self):
+        return bool(self._get())
+
+
+@dataclass
+class _Timer:
+    """A timer row as the transition leaves it (mutable copy of the database row)."""
+
+    id: int
+    name: str
+    unit: str
+    status: str
+    clock: dict
+    start_day: date
+    last_day: date
+    ends_at: datetime
+    provisional: bool
+    fired_at: datetime | None
+
+    @classmethod
+    def of(cls, row) -> "_Timer":
+        return cls(row.id, row.name, row.unit, row.status, dict(row.clock), row.start_day, row.last_day, row.ends_at,
+                   row.provisional, row.fired_at)
+
+
+def timer_period(cal: WorkingCalendar, unit: str, clock_json: dict, as_of: date):
+    """A stored timer's current period: a working-day clock (with suspensions), or a day/month period."""
+    if unit == "working_days":
+        return Clock.from_dict(clock_json).period(cal, as_of)
+    return compute(cal, date.fromisoformat(clock_json["start"]), unit, clock_json["amount"])
+
+
 def _reason(inputs: dict, proc: Procedure) -> str:
     reason = inputs.get("reason") or "中止"
-    labels = proc.notice_context.get("suspension_reasons", {})
-    return labels.get(reason, reason)
+    return proc.notice_context.get("suspension_reasons", {}).get(reason, reason)
 
 
 def _addressee(audience: str, subject, settings) -> str:

@@ -32,7 +32,10 @@ def _sqlite_setup(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         # Take the write lock up front: two writers then queue instead of failing to upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A long read (audit verify, export) asks for a plain BEGIN instead: in WAL mode it reads
+        # one consistent snapshot and never blocks a writer (execution option sqlite_begin="DEFERRED").
+        mode = "DEFERRED" if conn.get_execution_options().get("sqlite_begin") == "DEFERRED" else "IMMEDIATE"
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def make_engine(url: str) -> Engine:
@@ -48,7 +51,7 @@ def make_engine(url: str) -> Engine:
         _sqlite_setup(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
     raise BadInput(f"unsupported database {parsed.get_backend_name()!r}; use sqlite:/// or postgresql://")
 
 

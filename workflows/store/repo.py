@@ -1,15 +1,32 @@
-"""Repositories: plain reads and writes on a connection. They never commit; the unit of work does."""
+"""Repositories: plain reads and writes on a connection. They never commit; the unit of work does.
+
+Hot-path statements are built once (with bind parameters) so each call only binds and runs.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from ..errors import BadInput
-from .tables import cases, number_sequences, subjects, timers, users
+from .tables import cases, number_sequences, subjects, timers, users  # noqa: F401 (timers used by engine)
 from .tables import deployment as deployment_table
 
 DEPLOYMENT_KEYS = ("department_name", "number_prefix", "reconsideration_body", "court")
+
+_CASE = select(cases).where(cases.c.id == bindparam("id"))
+_USER = select(users).where(users.c.name == bindparam("name"))
+_SUBJECT = select(subjects).where(subjects.c.id == bindparam("id"))
+_TIMERS = select(timers).where(timers.c.case_id == bindparam("case_id")).order_by(timers.c.id)
+_CHILDREN = select(cases).where(cases.c.parent_id == bindparam("id")).order_by(cases.c.id)
+_CHILDREN_OF_KIND = select(cases).where(and_(cases.c.parent_id == bindparam("id"), cases.c.kind == bindparam("kind"))) \
+    .order_by(cases.c.id)
+_OF_SUBJECT = select(cases).where(and_(cases.c.subject_id == bindparam("sid"), cases.c.kind == bindparam("kind"))) \
+    .order_by(cases.c.id)
+_CLAIM = update(cases).where(and_(cases.c.id == bindparam("b_id"), cases.c.version == bindparam("b_version"))) \
+    .values(version=bindparam("b_new_version"))
+INSERT_TIMER = insert(timers)
+UPDATE_TIMER = update(timers).where(and_(timers.c.case_id == bindparam("b_case_id"), timers.c.name == bindparam("b_name")))
 
 
 def deployment_settings(conn: Connection) -> dict:
@@ -29,44 +46,54 @@ def set_deployment(conn: Connection, values: dict) -> None:
 
 
 def user_row(conn: Connection, name: str):
-    return conn.execute(select(users).where(users.c.name == name)).first()
+    return conn.execute(_USER, {"name": name}).first()
 
 
 def subject_row(conn: Connection, subject_id: int):
-    return conn.execute(select(subjects).where(subjects.c.id == subject_id)).first()
+    return conn.execute(_SUBJECT, {"id": subject_id}).first()
 
 
 def case_row(conn: Connection, case_id: int):
-    return conn.execute(select(cases).where(cases.c.id == case_id)).first()
+    return conn.execute(_CASE, {"id": case_id}).first()
 
 
 def children_of(conn: Connection, case_id: int, kind: str | None = None):
-    q = select(cases).where(cases.c.parent_id == case_id)
     if kind:
-        q = q.where(cases.c.kind == kind)
-    return conn.execute(q.order_by(cases.c.id)).all()
+        return conn.execute(_CHILDREN_OF_KIND, {"id": case_id, "kind": kind}).all()
+    return conn.execute(_CHILDREN, {"id": case_id}).all()
 
 
 def cases_of_subject(conn: Connection, subject_id: int, kind: str):
-    return conn.execute(select(cases).where(and_(cases.c.subject_id == subject_id, cases.c.kind == kind))
-                        .order_by(cases.c.id)).all()
+    return conn.execute(_OF_SUBJECT, {"sid": subject_id, "kind": kind}).all()
 
 
 def timers_of(conn: Connection, case_id: int):
-    return conn.execute(select(timers).where(timers.c.case_id == case_id).order_by(timers.c.id)).all()
+    return conn.execute(_TIMERS, {"case_id": case_id}).all()
+
+
+def claim_case(conn: Connection, case_id: int, version: int) -> bool:
+    """Optimistic lock: move the version on only if nobody else did."""
+    return conn.execute(_CLAIM, {"b_id": case_id, "b_version": version, "b_new_version": version + 1}).rowcount == 1
+
+
+def _sequence_statement(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    stmt = upsert(number_sequences).values(department=bindparam("dept"), series=bindparam("series"),
+                                           year=bindparam("year"), last=1)
+    return stmt.on_conflict_do_update(
+        index_elements=["department", "series", "year"], set_={"last": number_sequences.c.last + 1}
+    ).returning(number_sequences.c.last)
+
+
+_SEQUENCE = {d: _sequence_statement(d) for d in ("postgresql", "sqlite")}
 
 
 def next_notice_number(conn: Connection, settings: dict, series: str, year: int) -> tuple[str, int]:
     """Take the next document number of (department, series, year): gapless, because the
     increment rolls back with the transaction, and race-free, because the upsert locks the row."""
     dept = settings["number_prefix"]
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    stmt = upsert(number_sequences).values(department=dept, series=series, year=year, last=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["department", "series", "year"], set_={"last": number_sequences.c.last + 1}
-    ).returning(number_sequences.c.last)
-    n = conn.execute(stmt).scalar_one()
+    n = conn.execute(_SEQUENCE[conn.dialect.name], {"dept": dept, "series": series, "year": year}).scalar_one()
     return f"{dept}{series}〔{year}〕{n}号", n
