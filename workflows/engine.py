@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import and_, bindparam, insert, update
 from sqlalchemy.engine import Connection
 
 from calendars import Clock, WorkingCalendar, compute
@@ -38,6 +38,7 @@ _INSERT_NOTICE = insert(notices)
 _INSERT_LOG = insert(transitions)
 _INSERT_ARCHIVE = insert(archive_entries)
 _INSERT_CASE = insert(cases).returning(cases.c.id)
+_UPDATE_CASE = update(cases).where(and_(cases.c.id == bindparam("b_id"), cases.c.version == bindparam("b_version")))
 
 
 @dataclass
@@ -218,17 +219,13 @@ class Engine:
             version, seq, prev_hash = 0, 0, ""
         else:
             case_id, version, seq, prev_hash = row.id, row.version, row.log_seq, row.chain_head
-            # Claim the case first: a concurrent transition on it waits here (PostgreSQL row lock)
-            # and then finds the version moved on; a conflict, never a silent overwrite.
-            if not repo.claim_case(conn, case_id, version):
-                raise Conflict(f"case {case_id} was changed by someone else while this transition ran; "
-                               "reload and try again")
 
-        timers_after, timer_log = self._timers(conn, proc, t, case_id, {r.name: r for r in timer_rows}, inputs, ctx, req)
+        timers_after, timer_writes, timer_log = self._timers(proc, t, case_id, {r.name: r for r in timer_rows},
+                                                             inputs, ctx, req)
         case_after = CaseView(case_id, proc.kind, dest, version + 1, data, subject_id,
                               {name: _timer_view(v) for name, v in timers_after.items()})
 
-        # The notice: numbered, rendered and stored in this transaction.
+        # The notice: numbered (gapless: the increment rolls back with this transaction) and rendered.
         settings = self.settings(conn)
         issued_on = ctx.today
         number, n = repo.next_notice_number(conn, settings, t.notice.series, issued_on.year)
@@ -236,11 +233,6 @@ class Engine:
         context = self._notice_context(conn, proc, t, settings, number, issued_on, subject, case_after, timers_after,
                                        state, ctx, inputs, actor)
         rendered = render(t.notice.template, context)
-        conn.execute(_INSERT_NOTICE, dict(
-            number=number, department=settings["number_prefix"], series=t.notice.series, year=issued_on.year, seq=n,
-            case_id=case_id, transition_seq=seq + 1, template=t.notice.template, title=t.notice.title,
-            audience=t.notice.audience, addressee=_addressee(t.notice.audience, subject, settings),
-            html=rendered.html, text=rendered.text, content_hash=rendered.content_hash, issued_at=now))
 
         # The log row, chained to the case's previous row.
         log = {
@@ -252,10 +244,24 @@ class Engine:
             "notice_hash": rendered.content_hash, "prev_hash": prev_hash,
         }
         log["hash"] = row_hash(log)
+
+        # Write the case under the optimistic version check before anything else of this transition:
+        # a concurrent transition on the same case waits on the row (PostgreSQL) or the write lock
+        # (SQLite) and then finds the version moved on — a conflict, never a silent overwrite.
+        written = conn.execute(_UPDATE_CASE, dict(
+            b_id=case_id, b_version=version, state=dest, version=version + 1, data=to_json(data),
+            is_final=dest in proc.final_states, overdue=overdue, log_seq=seq + 1, chain_head=log["hash"],
+            updated_at=now)).rowcount
+        if written != 1:
+            raise Conflict(f"case {case_id} was changed by someone else while this transition ran; reload and try again")
+        for stmt, params in timer_writes:
+            conn.execute(stmt, params)
+        conn.execute(_INSERT_NOTICE, dict(
+            number=number, department=settings["number_prefix"], series=t.notice.series, year=issued_on.year, seq=n,
+            case_id=case_id, transition_seq=seq + 1, template=t.notice.template, title=t.notice.title,
+            audience=t.notice.audience, addressee=_addressee(t.notice.audience, subject, settings),
+            html=rendered.html, text=rendered.text, content_hash=rendered.content_hash, issued_at=now))
         conn.execute(_INSERT_LOG, log)
-        conn.execute(update(cases).where(cases.c.id == case_id).values(
-            state=dest, version=version + 1, data=to_json(data), is_final=dest in proc.final_states,
-            overdue=overdue, log_seq=seq + 1, chain_head=log["hash"], updated_at=now))
         for entry in archive:
             conn.execute(_INSERT_ARCHIVE, dict(
                 subject_id=subject_id, case_id=case_id, collected_by=settings["department_name"],
@@ -274,19 +280,20 @@ class Engine:
 
     # -- timers ---------------------------------------------------------------------------------------
 
-    def _timers(self, conn, proc: Procedure, t: Transition, case_id: int, existing: dict, inputs: dict,
-                ctx: Context, req: Request) -> tuple[dict, list[dict]]:
-        """Apply the transition's timer effects; returns the case's timers afterwards (name -> row-like) and the log."""
+    def _timers(self, proc: Procedure, t: Transition, case_id: int, existing: dict, inputs: dict,
+                ctx: Context, req: Request) -> tuple[dict, list, list[dict]]:
+        """Plan the transition's timer effects: the case's timers afterwards (name -> row-like), the writes
+        to make once the case is claimed, and the log entries (old and new last day, the rule)."""
         today, now, cal = ctx.today, ctx.now, self.calendar
         after = {name: _Timer.of(r) for name, r in existing.items()}
-        log = []
+        writes, log = [], []
         if req.fired_timer is not None:
             fired = next((r for r in after.values() if r.id == req.fired_timer), None)
             if fired is None or fired.status != "running":
                 raise Conflict(f"timer {req.fired_timer} is no longer running; it was handled already")
             fired.status, fired.fired_at = "fired", clock.real_now()
-            conn.execute(repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": fired.name, "status": "fired",
-                                             "fired_at": fired.fired_at, "updated_at": now})
+            writes.append((repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": fired.name, "status": "fired",
+                                               "fired_at": fired.fired_at, "updated_at": now}))
             log.append({"timer": fired.name, "op": "fired", "last_day": fired.last_day.isoformat(),
                         "due_at": fired.ends_at.isoformat(),
                         "lateness_seconds": int((fired.fired_at - fired.ends_at).total_seconds())})
@@ -322,19 +329,17 @@ class Engine:
                           ends_at=period.ends_at, provisional=period.provisional,
                           calendar_version=cal.version, updated_at=now, fired_at=None)
             if current is None:
-                new_id = conn.execute(repo.INSERT_TIMER.returning(repo.timers.c.id), dict(
-                    case_id=case_id, name=spec.name, side=spec.side, on_expiry=spec.on_expiry, unit=spec.unit,
-                    **values)).scalar_one()
-                after[spec.name] = _Timer(id=new_id, name=spec.name, unit=spec.unit, **{
-                    k: values[k] for k in ("status", "clock", "start_day", "last_day", "ends_at", "provisional", "fired_at")})
+                writes.append((repo.INSERT_TIMER, dict(case_id=case_id, name=spec.name, side=spec.side,
+                                                       on_expiry=spec.on_expiry, unit=spec.unit, **values)))
+                after[spec.name] = _Timer(id=None, name=spec.name, unit=spec.unit, **{k: values[k] for k in _TIMER_FIELDS})
             else:
-                conn.execute(repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": spec.name, **values})
-                for k in ("status", "clock", "start_day", "last_day", "ends_at", "provisional", "fired_at"):
+                writes.append((repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": spec.name, **values}))
+                for k in _TIMER_FIELDS:
                     setattr(current, k, values[k])
             log.append({"timer": spec.name, "op": effect.op, "last_day_before": before,
                         "last_day": period.last_day.isoformat(), "ends_at": period.ends_at.isoformat(),
                         "provisional": period.provisional, "rule": f"{period.rule}; {self.policy.source(spec.amount)}"})
-        return after, log
+        return after, writes, log
 
     # -- notices --------------------------------------------------------------------------------------
 
@@ -394,7 +399,7 @@ class _Lazy:
         return self._value
 
     def __getattr__(self, name):
-        return getattr(self._get(), name) if not isinstance(self._get(), dict) else self._get()[name]
+        return self._get()[name]
 
     def __getitem__(self, key):
         return self._get()[key]
@@ -403,11 +408,14 @@ class _Lazy:
         return bool(self._get())
 
 
+_TIMER_FIELDS = ("status", "clock", "start_day", "last_day", "ends_at", "provisional", "fired_at")
+
+
 @dataclass
 class _Timer:
     """A timer row as the transition leaves it (mutable copy of the database row)."""
 
-    id: int
+    id: int | None
     name: str
     unit: str
     status: str

@@ -5,7 +5,7 @@ Hot-path statements are built once (with bind parameters) so each call only bind
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from ..errors import BadInput
@@ -23,8 +23,6 @@ _CHILDREN_OF_KIND = select(cases).where(and_(cases.c.parent_id == bindparam("id"
     .order_by(cases.c.id)
 _OF_SUBJECT = select(cases).where(and_(cases.c.subject_id == bindparam("sid"), cases.c.kind == bindparam("kind"))) \
     .order_by(cases.c.id)
-_CLAIM = update(cases).where(and_(cases.c.id == bindparam("b_id"), cases.c.version == bindparam("b_version"))) \
-    .values(version=bindparam("b_new_version"))
 INSERT_TIMER = insert(timers)
 UPDATE_TIMER = update(timers).where(and_(timers.c.case_id == bindparam("b_case_id"), timers.c.name == bindparam("b_name")))
 
@@ -71,29 +69,17 @@ def timers_of(conn: Connection, case_id: int):
     return conn.execute(_TIMERS, {"case_id": case_id}).all()
 
 
-def claim_case(conn: Connection, case_id: int, version: int) -> bool:
-    """Optimistic lock: move the version on only if nobody else did."""
-    return conn.execute(_CLAIM, {"b_id": case_id, "b_version": version, "b_new_version": version + 1}).rowcount == 1
-
-
-def _sequence_statement(dialect: str):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    stmt = upsert(number_sequences).values(department=bindparam("dept"), series=bindparam("series"),
-                                           year=bindparam("year"), last=1)
-    return stmt.on_conflict_do_update(
-        index_elements=["department", "series", "year"], set_={"last": number_sequences.c.last + 1}
-    ).returning(number_sequences.c.last)
-
-
-_SEQUENCE = {d: _sequence_statement(d) for d in ("postgresql", "sqlite")}
+# One statement for both backends (SQLite >= 3.35 and PostgreSQL): text() is compiled once and cached,
+# where the dialect-specific on_conflict constructs are recompiled on every call.
+_SEQUENCE = text(
+    "INSERT INTO number_sequences (department, series, year, last) VALUES (:dept, :series, :year, 1) "
+    "ON CONFLICT (department, series, year) DO UPDATE SET last = number_sequences.last + 1 RETURNING last"
+)
 
 
 def next_notice_number(conn: Connection, settings: dict, series: str, year: int) -> tuple[str, int]:
     """Take the next document number of (department, series, year): gapless, because the
     increment rolls back with the transaction, and race-free, because the upsert locks the row."""
     dept = settings["number_prefix"]
-    n = conn.execute(_SEQUENCE[conn.dialect.name], {"dept": dept, "series": series, "year": year}).scalar_one()
+    n = conn.execute(_SEQUENCE, {"dept": dept, "series": series, "year": year}).scalar_one()
     return f"{dept}{series}〔{year}〕{n}号", n
