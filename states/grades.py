@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-GRADE_RULE = "豫医保信用管理办法 Art. 22"
+GRADE_RULE = "河南省医疗保障基金使用信用管理办法 Art. 22"
 
 
 def parse_score(value) -> Decimal:

@@ -72,7 +72,7 @@ def validate_subject(subject_type: str, uscc: str | None, id_number: str | None)
     """Return (identifier kind, normalised identifier) or raise IdentifierError with the reason."""
     if subject_type not in SUBJECT_TYPES:
         raise IdentifierError(
-            f"未知的信用主体类型 '{subject_type}'；可选：{', '.join(SUBJECT_TYPES)}（豫医保信用管理办法 Art. 6）"
+            f"未知的信用主体类型 '{subject_type}'；可选：{', '.join(SUBJECT_TYPES)}（河南省医疗保障基金使用信用管理办法 Art. 6）"
         )
     if subject_type in INSTITUTION_TYPES:
         if id_number or not uscc:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from .spec import Policy, PolicyNumber
 
-HENAN = "豫医保信用管理办法"  # seeds/003_0af6d573779fb0f0.txt
+HENAN = "河南省医疗保障基金使用信用管理办法"  # seeds/003_0af6d573779fb0f0.txt, in force 2023-01-01
 
-HENAN_2024 = Policy(
+HENAN_2023 = Policy(
     name="henan",
     numbers={
         "objection_window": PolicyNumber(15, "working_days", f"{HENAN} Art. 26（结果公布之日起15个工作日内提出异议）"),
@@ -15,4 +15,4 @@ HENAN_2024 = Policy(
     },
 )
 
-DEFAULT_POLICY = HENAN_2024
+DEFAULT_POLICY = HENAN_2023

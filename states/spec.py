@@ -39,7 +39,7 @@ class Guard:
 
     name: str  # function in the procedure's guard table
     code: str  # rule code, e.g. "OBJ-FORM"
-    article: str  # e.g. "豫医保信用管理办法 Art. 26"
+    article: str  # e.g. "河南省医疗保障基金使用信用管理办法 Art. 26"
     message: str  # Chinese, says what is wrong and what to do
 
 

@@ -86,3 +86,25 @@ def test_no_opening_is_refused():
     rest = tuple(t for t in proc.transitions if NEW not in t.source)
     with pytest.raises(DeclarationError, match="no opening transition"):
         validate(_broken("evaluation", transitions=rest), DEFAULT_POLICY, template_exists)
+
+
+def test_procedure_docs_are_generated_from_the_declarations():
+    from pathlib import Path
+
+    from states.describe import document
+
+    docs = Path(__file__).resolve().parent.parent / "docs" / "procedures.md"
+    assert docs.read_text(encoding="utf-8") == document(), "run: python -m states.describe > docs/procedures.md"
+
+
+@pytest.mark.parametrize("kind", sorted(PROCEDURES))
+def test_diagram_names_every_state_and_trigger(kind):
+    from states.describe import mermaid
+
+    proc = PROCEDURES[kind]
+    diagram = mermaid(proc, current=proc.initial)
+    for s in proc.states:
+        assert f"{s.name} : {s.label}" in diagram
+    for t in proc.transitions:
+        assert f": {t.trigger}" in diagram
+    assert f"class {proc.initial} current" in diagram

@@ -31,7 +31,7 @@ def _convert(spec: Input, raw, trigger: str):
         try:
             return parse_score(raw)
         except ValueError as exc:
-            raise BadInput(f"{where}: {exc}", article="豫医保信用管理办法 Art. 22") from None
+            raise BadInput(f"{where}: {exc}", article="河南省医疗保障基金使用信用管理办法 Art. 22") from None
     if t == "int":
         if isinstance(raw, int) and not isinstance(raw, bool):
             return raw

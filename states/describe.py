@@ -1,0 +1,99 @@
+"""Describe a declared procedure for people: a table of its transitions and a Mermaid state diagram.
+
+The docs (docs/procedures.md), the command line (`creditflow procedure KIND`) and the web page's
+diagram all read the same declaration through these functions. Regenerate the docs with
+``python -m states.describe > docs/procedures.md``; a test checks they are current.
+"""
+
+from __future__ import annotations
+
+from .policy import DEFAULT_POLICY
+from .spec import NEW, Procedure
+
+
+def as_dict(proc: Procedure, policy=DEFAULT_POLICY) -> dict:
+    return {
+        "kind": proc.kind,
+        "version": proc.version,
+        "label": proc.label,
+        "parent_kind": proc.parent_kind,
+        "states": [{"name": s.name, "label": s.label, "final": s.final} for s in proc.states],
+        "timers": [{"name": t.name, "unit": t.unit, "amount": policy[t.amount], "source": policy.source(t.amount),
+                    "side": t.side, "on_expiry": t.on_expiry, "label": t.label} for t in proc.timers],
+        "transitions": [{
+            "trigger": t.trigger, "source": [s for s in t.source if s != NEW], "opening": NEW in t.source,
+            "dest": t.dest, "role": t.role, "label": t.label, "when": t.when, "decision": t.decision,
+            "inputs": [{"name": i.name, "type": i.type, "required": i.required, "label": i.label,
+                        "choices": list(i.choices)} for i in t.inputs],
+            "guards": [{"code": g.code, "article": g.article, "message": g.message} for g in t.guards],
+            "timers": [{"op": e.op, "timer": e.timer} for e in t.timers],
+            "notice": {"template": t.notice.template, "title": t.notice.title, "series": t.notice.series,
+                       "audience": t.notice.audience},
+            "parent": t.parent.trigger if t.parent else None,
+        } for t in proc.transitions],
+    }
+
+
+def mermaid(proc: Procedure, current: str | None = None) -> str:
+    """A Mermaid stateDiagram; `current` marks the case's state."""
+    lines = ["stateDiagram-v2"]
+    for s in proc.states:
+        lines.append(f'    {s.name} : {s.label}')
+    seen = set()
+    for t in proc.transitions:
+        for src in t.source:
+            a = "[*]" if src == NEW else src
+            b = t.dest or src
+            key = (a, b, t.trigger)
+            if key in seen:
+                continue
+            seen.add(key)
+            lines.append(f"    {a} --> {b} : {t.trigger}")
+    for s in proc.states:
+        if s.final:
+            lines.append(f"    {s.name} --> [*]")
+    if current:
+        lines.append("    classDef current fill:#fde68a,stroke:#b45309,stroke-width:2px")
+        lines.append(f"    class {current} current")
+    return "\n".join(lines)
+
+
+_ROLE = {"handler": "经办人", "approver": "审核人", "system": "系统"}
+
+
+def markdown(proc: Procedure, policy=DEFAULT_POLICY) -> str:
+    out = [f"## {proc.kind} — {proc.label} (v{proc.version})", ""]
+    if proc.parent_kind:
+        out += [f"Child of a `{proc.parent_kind}` case.", ""]
+    out += ["```mermaid", mermaid(proc), "```", "", "| state | label | final |", "|---|---|---|"]
+    out += [f"| `{s.name}` | {s.label} | {'yes' if s.final else ''} |" for s in proc.states]
+    out += ["", "| timer | rule | side | on expiry | source |", "|---|---|---|---|---|"]
+    out += [f"| `{t.name}` | {policy[t.amount]} {t.unit} | {t.side} | `{t.on_expiry}` | {policy.source(t.amount)} |"
+            for t in proc.timers]
+    out += ["", "| trigger | from → to | role | inputs | guards (rule, article) | timers | notice |",
+            "|---|---|---|---|---|---|---|"]
+    for t in proc.transitions:
+        src = ", ".join("(new)" if s == NEW else s for s in t.source)
+        dest = t.dest or "(stays)"
+        when = f" when `{t.when}`" if t.when else ""
+        inputs = ", ".join(f"{i.name}{'' if i.required else '?'}" for i in t.inputs)
+        guards = "; ".join(f"{g.code} ({g.article})" for g in t.guards)
+        if t.decision:
+            guards = ("FOUR-EYES; " + guards).rstrip("; ")
+        timers = ", ".join(f"{e.op} {e.timer}" for e in t.timers)
+        out.append(f"| `{t.trigger}`{when} | {src} → {dest} | {_ROLE.get(t.role, t.role)} | {inputs} | {guards} | "
+                   f"{timers} | {t.notice.title} ({t.notice.audience}) |")
+    return "\n".join(out) + "\n"
+
+
+def document() -> str:
+    from . import PROCEDURES
+
+    head = ["# Procedures", "",
+            "Generated from the declarations in `states/` by `python -m states.describe > docs/procedures.md`.",
+            "Each procedure is one module; the engine, the command line, the web page and this page read it.", ""]
+    return "\n".join(head) + "\n".join(markdown(p) for p in PROCEDURES.values())
+
+
+if __name__ == "__main__":
+    print(document(), end="")
