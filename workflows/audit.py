@@ -33,3 +33,26 @@ def canonical(row: dict) -> str:
 
 def row_hash(row: dict) -> str:
     return hashlib.sha256(canonical(row).encode("utf-8")).hexdigest()
+
+
+# -- checkpoints (workflows/auditing.py writes and checks them) ---------------------------------------
+#
+# A checkpoint seals every case's chain head at one moment. Its heads digest is SHA-256 over the lines
+# ``"<case_id> <seq> <head>\n"`` (UTF-8) in ascending case id; its hash is SHA-256 over the canonical
+# JSON (as above) of CHECKPOINT_FIELDS, where ``prev_hash`` is the previous checkpoint's hash (``""``
+# for the first), so the checkpoints form one chain of their own.
+
+CHECKPOINT_FIELDS = ("created_at", "case_count", "row_count", "heads_digest", "prev_hash")
+
+
+def head_line(case_id: int, seq: int, head: str) -> bytes:
+    return f"{case_id} {seq} {head}\n".encode("utf-8")
+
+
+def checkpoint_hash(checkpoint: dict) -> str:
+    content = {}
+    for key in CHECKPOINT_FIELDS:
+        value = checkpoint[key]
+        content[key] = instant(value) if isinstance(value, datetime) else value
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

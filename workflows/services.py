@@ -17,6 +17,7 @@ from states import PROCEDURES
 from states.identifiers import IdentifierError, SUBJECT_TYPES, validate_subject
 
 from . import clock
+from .auditing import AuditServices
 from .engine import Engine, Outcome, Request
 from .errors import BadInput, Conflict, CreditflowError
 from .settings import Settings, calendar, load_settings
@@ -35,7 +36,7 @@ DEFAULT_DEPLOYMENT = {
 
 
 @dataclass
-class Services:
+class Services(AuditServices):  # verify, checkpoint, export: workflows/auditing.py
     db: DbEngine
     settings: Settings
 
@@ -310,7 +311,8 @@ class Services:
                     continue
                 if result is not None:
                     fired.append(result)
-        return {"as_of": as_of.isoformat(), "fired": fired, "failed": failed}
+        checkpoint = self.daily_checkpoint()  # the audit trail's daily seal (workflows/auditing.py)
+        return {"as_of": as_of.isoformat(), "fired": fired, "failed": failed, "checkpoint": checkpoint}
 
 
 def _subject_dict(r) -> dict:

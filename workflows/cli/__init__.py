@@ -11,6 +11,7 @@ import sys
 import typer
 
 from . import calendar as calendar_cmd
+from . import audit as _audit_cmd  # noqa: F401  (adds verify, checkpoint, export to `audit`)
 from . import cases as cases_cmd
 from .output import dumps
 

@@ -172,3 +172,27 @@ archive_entries = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_archive_subject", "subject_id"),
 )
+
+# The audit trail's seals (issue 5, workflows/auditing.py): a checkpoint records every case's chain
+# head at one moment and a hash over all of them, chained to the previous checkpoint. Append-only
+# like the log: migration 0002 puts triggers on these, `transitions` and `notices`.
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("case_count", Integer, nullable=False),
+    Column("row_count", BigInteger, nullable=False),
+    Column("heads_digest", String(64), nullable=False),
+    Column("prev_hash", String(64), nullable=False, unique=True),  # unique: the checkpoints form one line
+    Column("hash", String(64), nullable=False, unique=True),
+)
+
+checkpoint_heads = Table(
+    "checkpoint_heads",
+    metadata,
+    Column("checkpoint_id", Integer, ForeignKey("checkpoints.id"), primary_key=True),
+    Column("case_id", Integer, primary_key=True),  # no foreign key: a sealed head outlives a deleted case
+    Column("seq", Integer, nullable=False),
+    Column("head", String(64), nullable=False),
+)
