@@ -111,12 +111,12 @@ def load(url: str, n_cases: int, per_case: int, notices: bool) -> None:
             with cur.copy(f"COPY notices ({', '.join(NOTICE_COLUMNS)}) FROM STDIN") as cp:
                 for case, issued, rows in _rows(n_cases, per_case, notices):
                     if case is None:
-                        cur_total = issued
+                        total = issued  # the last notice number
                         break
                     for n in rows:
                         cp.write_row([n[c] for c in NOTICE_COLUMNS])
             cur.execute("INSERT INTO number_sequences (department, series, year, last) VALUES ('郑医保', '信异', 2026, %s)",
-                        (cur_total,))
+                        (total,))
         conn.commit()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")

@@ -583,7 +583,8 @@ def test_migration_0002_up_and_down(db_url, tmp_path):
         with engine.begin() as conn:
             command.upgrade(schema._config(conn), "0001")
         assert schema.current_revision(engine) == "0001"
-        schema.upgrade(engine)
+        with engine.begin() as conn:
+            command.upgrade(schema._config(conn), "0002")
         assert schema.current_revision(engine) == "0002"
         with engine.begin() as conn:  # a row to refuse deleting (row triggers fire per row)
             conn.execute(insert(cases), {"id": 1, "kind": "evaluation", "declaration_version": 1, "state": "a",
@@ -603,7 +604,7 @@ def test_migration_0002_up_and_down(db_url, tmp_path):
             command.downgrade(schema._config(conn), "0001")
         with engine.begin() as conn:
             conn.exec_driver_sql("DELETE FROM transitions")  # no trigger any more
-        schema.upgrade(engine)
-        assert schema.current_revision(engine) == "0002"
+        schema.upgrade(engine)  # and on to the head, whatever later migrations add
+        assert schema.current_revision(engine) == schema.head_revision()
     finally:
         engine.dispose()
