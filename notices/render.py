@@ -1,4 +1,8 @@
-"""Jinja2 environment and rendering (HTML, plus a plain-text form for terminals and search)."""
+"""Jinja2 environment and rendering (HTML, plus a plain-text form for terminals and search).
+
+The PDF form of a stored notice is made from its stored HTML by `notices.pdf` (WeasyPrint is
+imported there, and only by the commands that render PDFs).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,48 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from collections.abc import Mapping
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from markupsafe import Markup
 
-from .privacy import mask_id, mask_name
+from .privacy import mask_id, mask_name, needs_masking, party_view, person_id, person_name
+
+# GB/T 9704-2012 names a typeface for each element; none of them is free. Each role maps to the
+# official face and its free stand-in from Debian's fonts-noto-cjk. A deployment that has licensed
+# fonts installed names them in its settings (`creditflow init --font fangsong=仿宋_GB2312`), and
+# the notices it issues from then on use them, with the stand-in behind for missing glyphs.
+TYPEFACES = {
+    # role: (official face, stand-in family, stand-in weight)
+    "fangsong": ("仿宋", "Noto Serif CJK SC", "normal"),  # body, number, addressee, signature, date
+    "xiaobiaosong": ("小标宋", "Noto Serif CJK SC", "bold"),  # issuing-authority mark, title
+    "heiti": ("黑体", "Noto Sans CJK SC", "normal"),  # level-1 headings, 附件 label
+    "kaiti": ("楷体", "Noto Serif CJK SC", "bold"),  # level-2 headings
+    "songti": ("宋体", "Noto Serif CJK SC", "normal"),  # page numbers
+}
+_FAMILY = re.compile(r"^[\w\u3400-\u9fff \-]{1,64}$")
+
+
+def check_font_family(name: str) -> str:
+    """A font family name as a setting may give it: letters, CJK, digits, spaces, '-' and '_'."""
+    name = (name or "").strip()
+    if not _FAMILY.match(name):
+        raise ValueError(f"font family {name!r}: use the family name as fc-list shows it (letters, digits, - and _)")
+    return name
+
+
+def typefaces(configured: Mapping | None = None) -> dict:
+    """CSS font-family lists and weights per GB/T 9704 role, from the deployment's licensed fonts if any."""
+    configured = configured or {}
+    out = {}
+    for role, (_official, standin, weight) in TYPEFACES.items():
+        licensed = configured.get(role)
+        if licensed:
+            family = f'"{check_font_family(licensed)}", "{standin}"'
+            out[role] = {"family": Markup(family), "weight": "normal", "licensed": True}
+        else:
+            out[role] = {"family": Markup(f'"{standin}"'), "weight": weight, "licensed": False}
+    return out
 
 
 def date_zh(value) -> str:
@@ -32,7 +74,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(mask_id=mask_id, mask_name=mask_name, date_zh=date_zh)
+    env.filters.update(mask_id=mask_id, mask_name=mask_name, date_zh=date_zh, person_name=person_name,
+                       person_id=person_id)
+    env.globals.update(party_view=party_view, needs_masking=needs_masking, typefaces=typefaces)
     return env
 
 
@@ -51,7 +95,7 @@ class RenderedNotice:
     content_hash: str  # sha256 of the HTML as stored
 
 
-_BLOCK = re.compile(r"</(p|div|h1|h2|h3|li|tr|table|section|header|footer)>|<br\s*/?>", re.I)
+_BLOCK = re.compile(r"</(p|div|h1|h2|h3|li|tr|table|section|header|footer|th)>|<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]+>")
 _STYLE = re.compile(r"<(style|script)[^>]*>.*?</\1>", re.S | re.I)
 

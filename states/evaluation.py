@@ -9,6 +9,7 @@ or when the objection on it is decided (Art. 23, 26), adjusted if the objection 
 from __future__ import annotations
 
 from .grades import GRADE_RULE, grade_for, parse_score
+from .objection import GROUNDS
 from .policy import HENAN
 from .spec import NEW, Guard, Input, Link, Notice, Procedure, State, TimerEffect, TimerSpec, Transition
 
@@ -136,4 +137,5 @@ PROCEDURE = Procedure(
     effects={"record_publication": _record_publication, "apply_adjustment": _apply_adjustment,
              "archive_result": _archive_result},
     summary=_summary,
+    notice_context={"measure": HENAN, "grounds": GROUNDS},  # the form 附件1 lists the Art. 24 grounds
 )

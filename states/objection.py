@@ -279,5 +279,5 @@ PROCEDURE = Procedure(
         "flag_overdue": _flag_overdue,
     },
     summary=_summary,
-    notice_context={"grounds": GROUNDS, "suspension_reasons": SUSPENSION_REASONS},
+    notice_context={"measure": HENAN, "grounds": GROUNDS, "suspension_reasons": SUSPENSION_REASONS},
 )

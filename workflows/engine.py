@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, bindparam, insert, update
 from sqlalchemy.engine import Connection
 
-from calendars import Clock, WorkingCalendar, compute
+from calendars import SHANGHAI, Clock, WorkingCalendar, compute
 from notices import render
 from states import MACHINES, NEW, PROCEDURES, Refusal
 from states.context import Actor, CaseView, Context, TimerView
@@ -365,9 +365,11 @@ class Engine:
 
         return {
             "department": {"name": settings["department_name"], "prefix": settings["number_prefix"],
-                           "reconsideration_body": settings["reconsideration_body"], "court": settings["court"]},
+                           "reconsideration_body": settings["reconsideration_body"], "court": settings["court"],
+                           "fonts": {k[5:]: v for k, v in settings.items() if k.startswith("font_") and v}},
             "notice": {"number": number, "title": t.notice.title, "audience": t.notice.audience,
-                       "series": t.notice.series, "issued_on": issued_on},
+                       "series": t.notice.series, "issued_on": issued_on, "against_subject": t.notice.against_subject,
+                       "issued_at": ctx.now.astimezone(SHANGHAI).replace(microsecond=0).isoformat()},
             "subject": {"name": subject.name, "identifier": subject.identifier, "type": subject.subject_type,
                         "type_label": SUBJECT_TYPES[subject.subject_type],
                         "is_person": subject.subject_type not in INSTITUTION_TYPES},

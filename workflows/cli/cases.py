@@ -1,4 +1,4 @@
-"""Database commands: init, users, subjects, evaluations, cases, audit log, sweep, notices.
+"""Database commands: init, users, subjects, evaluations, cases, audit log, sweep (notices: notices.py).
 
 Each command parses, calls one service function, and prints; errors are mapped in `main()`.
 """
@@ -41,6 +41,9 @@ def init(
     reconsideration_body: Annotated[Optional[str], typer.Option(help="Body named for 行政复议")] = None,
     court: Annotated[Optional[str], typer.Option(help="Court named for 行政诉讼")] = None,
     calendar_overrides: Annotated[Optional[str], typer.Option(help="Calendar override file (TOML)")] = None,
+    font: Annotated[Optional[list[str]], typer.Option(
+        "--font", help="Licensed typeface for notices, role=family (fangsong, xiaobiaosong, heiti, kaiti, songti); "
+                       "default Noto CJK SC. Repeatable.")] = None,
     as_json: JsonOpt = False,
 ):
     """Create or upgrade the schema and the deployment's settings."""
@@ -51,8 +54,11 @@ def init(
 
         load_overrides(calendar_overrides)  # refuse a bad file before recording it
         write_settings_file(load_settings(), calendar_overrides=calendar_overrides)
+    from ..documents import font_settings
+
+    fonts = font_settings(font)  # refuse a font that is not installed before recording anything
     out = svc(check_schema=False).init(department_name=department, number_prefix=prefix,
-                                       reconsideration_body=reconsideration_body, court=court)
+                                       reconsideration_body=reconsideration_body, court=court, **fonts)
     d = out["deployment"]
     emit(out, as_json, f"数据库已就绪（{out['database']}，版本 {out['schema']}）：{d['department_name']}，文号前缀 {d['number_prefix']}")
 
@@ -238,13 +244,7 @@ def sweep(
     return 0
 
 
-notice_app = typer.Typer(help="Written notices.", no_args_is_help=True)
-
-
-@notice_app.command("show")
-def notice_show(number: str, as_json: JsonOpt = False):
-    out = svc().show_notice(number)
-    emit(out, as_json, lambda: out["text"])
+from .notices import notice_app  # noqa: E402,F401  (show, pdf, served: workflows/cli/notices.py)
 
 
 def _instant(value: str):

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -195,4 +196,37 @@ checkpoint_heads = Table(
     Column("case_id", Integer, primary_key=True),  # no foreign key: a sealed head outlives a deleted case
     Column("seq", Integer, nullable=False),
     Column("head", String(64), nullable=False),
+)
+
+# Written notices after issue (issue 6, workflows/documents.py). Both insert-only (migration 0003 puts
+# the same append-only triggers on them as on `notices`): a stored notice never changes.
+# The PDF of a notice, rendered from its stored HTML on first export and served from here ever after,
+# so that every export gives the same bytes whatever WeasyPrint, Pango or the fonts become.
+notice_pdfs = Table(
+    "notice_pdfs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(64), ForeignKey("notices.number"), nullable=False, unique=True),
+    Column("pdf", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("html_hash", String(64), nullable=False),  # the notice's content_hash it was rendered from
+    Column("renderer", JSON, nullable=False),  # notices.pdf.renderer_versions()
+    Column("rendered_at", UTCDateTime, nullable=False),
+)
+
+# Service (送达) of a notice: how and when it reached its addressee, and who recorded it. The
+# subject's periods (e.g. 行政复议 60 days, 行政诉讼 6 months) run from service.
+notice_services = Table(
+    "notice_services",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(64), ForeignKey("notices.number"), nullable=False),
+    Column("method", String(16), nullable=False),  # direct | post | electronic
+    Column("served_on", Date, nullable=False),
+    Column("addressee", String(256), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("clock_overridden", Boolean, nullable=False),
+    Index("ix_notice_services_number", "number"),
 )

@@ -1,0 +1,115 @@
+"""Every transition of every procedure, driven through the services with realistic data, so that
+every notice the system issues exists once (tests/test_notices.py, docs/notices/ PNGs).
+
+`run(svc)` returns one entry per issued notice: its number, template, title, the subject's name and
+the deadline the notice names (the `deadline` key: the timer whose last day it must print).
+"""
+
+from __future__ import annotations
+
+from conftest import HOSPITAL_USCC, PERSON_ID, at
+from workflows.clock import frozen_at
+
+HOSPITAL = "郑州康宁医院有限公司"
+PERSON = "李建华"
+
+# template -> (case whose timer the notice names: "own" | "parent", timer name) for notices that name a deadline
+DEADLINES = {
+    "evaluation/published.html.j2": ("own", "objection_window"),
+    "objection/registered.html.j2": ("own", "handling"),
+    "objection/accepted.html.j2": ("own", "handling"),
+    "objection/resumed.html.j2": ("own", "handling"),
+    "objection/proposal.html.j2": ("own", "handling"),
+    "objection/returned.html.j2": ("own", "handling"),
+    "objection/overdue.html.j2": ("own", "handling"),
+    "objection/refused_late.html.j2": ("parent", "objection_window"),
+}
+
+
+def _last_day(svc, case_id: int, timer: str) -> str:
+    return next(t["last_day"] for t in svc.show_case(case_id)["timers"] if t["name"] == timer)
+
+
+def run(svc) -> list[dict]:
+    notices: list[dict] = []
+    names = {}
+
+    def record(out: dict, case_id: int, parent_id: int | None = None):
+        for o, cid, pid in ((out, case_id, parent_id), (out.get("parent"), parent_id, None)):
+            if o is None:
+                continue
+            n = svc.show_notice(o["notice"])
+            entry = {"number": n["number"], "template": n["template"], "title": n["title"], "audience": n["audience"],
+                     "case_id": cid, "subject": names[svc.show_case(cid)["subject_id"]], "deadline": None,
+                     "against_subject": "行政复议" in n["text"], "text": n["text"]}
+            spec = DEADLINES.get(n["template"])
+            if spec:
+                entry["deadline"] = _last_day(svc, cid if spec[0] == "own" else pid, spec[1])
+            if n["template"] == "evaluation/finalized.html.j2" and svc.audit_log(cid)[-1]["trigger"] == "window_expired":
+                entry["deadline"] = _last_day(svc, cid, "objection_window")
+            notices.append(entry)
+        return out
+
+    def publish(subject_id, year, score, when):
+        with frozen_at(at(when)):
+            out = svc.publish_evaluation(str(subject_id), year, score, "alice")
+        return record(out, out["case_id"])["case_id"]
+
+    def object_to(ev, when, received, **extra):
+        inputs = {"grounds": "1,2", "received": received, "materials": "信用评价结果异议申请表,现场检查笔录复印件,退款凭证",
+                  "reason": "评价所扣“重复收取静脉输液费”一项中，98条结算明细已于2025年6月30日前全额退回医保基金", **extra}
+        with frozen_at(at(when)):
+            out = svc.open_case("objection", ev, "alice", inputs)
+        return record(out, out["case_id"], ev)["case_id"]
+
+    def act(case, parent, trigger, actor, when, **inputs):
+        with frozen_at(at(when)):
+            return record(svc.act(case, trigger, actor, inputs), case, parent)
+
+    def sweep(when):
+        for fired in svc.sweep(at(when))["fired"]:
+            record(fired, fired["case_id"], svc.show_case(fired["case_id"])["parent"])
+
+    hospital = svc.add_subject(HOSPITAL, "hospital", HOSPITAL_USCC, None)["id"]
+    person = svc.add_subject(PERSON, "practitioner", None, PERSON_ID)["id"]
+    names.update({hospital: HOSPITAL, person: PERSON})
+
+    # A. hospital, 2025: objection received, accepted, suspended for expert review, resumed, a dismissal
+    #    proposal returned, upheld on approval: the evaluation is corrected (C → B).
+    ev = publish(hospital, 2025, "78.5", "2026-02-06 09:00")
+    obj = object_to(ev, "2026-02-25 09:00", "2026-02-24")
+    act(obj, ev, "accept", "alice", "2026-02-25 10:00")
+    act(obj, ev, "suspend", "alice", "2026-02-26 10:00", reason="expert_review")
+    act(obj, ev, "resume", "alice", "2026-03-04 10:00")
+    act(obj, ev, "propose_dismiss", "alice", "2026-03-05 10:00", findings="扣分所依据的结算明细与现场检查笔录一致")
+    act(obj, ev, "return", "bob", "2026-03-05 15:00", reason="退款凭证尚未核对，请调取财务记录后重新审查")
+    act(obj, ev, "propose_uphold", "carol", "2026-03-09 10:00", score="81",
+        findings="经核对财务记录，98条结算明细已于2025年6月30日前全额退回，该部分扣分事实认定有误，应予更正")
+    act(obj, ev, "approve", "bob", "2026-03-09 15:00")
+
+    # B. a practitioner, 2025: D grade, the window expires (final), a timely objection registered late
+    #    reopens it, the handling deadline passes (supervision), the objection is dismissed.
+    ev = publish(person, 2025, "65", "2026-02-06 09:00")
+    sweep("2026-03-06 00:00")
+    obj = object_to(ev, "2026-03-09 09:00", "2026-03-05", grounds="2", materials="信用评价结果异议申请表,处方底方复印件",
+                    reason="评价所依据的三次违规记录中，有两次系同一张处方的重复记录")
+    act(obj, ev, "accept", "alice", "2026-03-09 10:00")
+    sweep("2026-03-27 00:00")
+    act(obj, ev, "propose_dismiss", "alice", "2026-03-27 10:00", findings="评价所依据的三次违规记录均有现场检查笔录和本人签字确认")
+    act(obj, ev, "approve", "bob", "2026-03-27 15:00")
+
+    # C. hospital, 2024: an objection received after the window: refused at once (视为无异议).
+    ev = publish(hospital, 2024, "88", "2026-04-01 09:00")
+    object_to(ev, "2026-04-27 09:00", "2026-04-24")
+
+    # D. hospital, 2023: an objection without the form and materials: refused; the result stands.
+    ev = publish(hospital, 2023, "91.5", "2026-04-01 09:00")
+    obj = object_to(ev, "2026-04-03 09:00", "2026-04-02", materials="", reason="")
+    act(obj, ev, "refuse", "alice", "2026-04-03 10:00", reason="未使用附件1《信用评价结果异议申请表》，且未附任何证明材料")
+
+    # E. the practitioner, 2024: an objection withdrawn in writing.
+    ev = publish(person, 2024, "72", "2026-04-01 09:00")
+    obj = object_to(ev, "2026-04-03 09:00", "2026-04-02", grounds="1", materials="信用评价结果异议申请表",
+                    reason="2025年5月的违规记录所涉处方并非本人开具")
+    act(obj, ev, "withdraw", "alice", "2026-04-07 10:00", statement="申请人于2026年4月7日书面申请撤回异议")
+    return notices
