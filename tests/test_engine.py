@@ -84,7 +84,7 @@ def test_publish_refusals(svc):
     publish(svc, subject=sid)
     refused(svc, "EVAL-DUP", publish, svc, subject=sid)
     refused(svc, "EVAL-YEAR", publish, svc, subject=sid, year=2027)
-    refused(svc, "ROLE", publish, svc, subject=sid, year=2024, actor="audrey")
+    refused(svc, "READ-ONLY", publish, svc, subject=sid, year=2024, actor="audrey")
     refused(svc, "ROLE", publish, svc, subject=sid, year=2024, actor="bob")
     assert "0-100" in bad(svc, publish, svc, subject=sid, year=2024, score="101").message
     assert "not a number" in bad(svc, publish, svc, subject=sid, year=2024, score="八十").message
@@ -156,7 +156,7 @@ def test_opening_refusals(svc):
     refused(svc, "OBJ-GROUNDS", objection, svc, ev, grounds="7")
     refused(svc, "OBJ-DATE", objection, svc, ev, received="2026-02-26")  # after today
     refused(svc, "OBJ-DATE", objection, svc, ev, received="2026-02-05")  # before publication
-    refused(svc, "ROLE", objection, svc, ev, actor="audrey")
+    refused(svc, "READ-ONLY", objection, svc, ev, actor="audrey")
     assert "received" in bad(svc, objection, svc, ev, received="").message
     assert "not a date" in bad(svc, objection, svc, ev, received="2026-02-30").message
     assert "unknown input" in bad(svc, objection, svc, ev, colour="red").message
@@ -220,7 +220,7 @@ def test_uphold_with_four_eyes_adjusts_the_evaluation(svc):
     act(svc, obj, "propose_uphold", "carol", "2026-03-02 10:00", score="81", findings="两项扣分缺少依据")
     refused(svc, "FOUR-EYES", act, svc, obj, "approve", "carol", "2026-03-02 11:00")
     refused(svc, "ROLE", act, svc, obj, "approve", "alice", "2026-03-02 11:00")
-    refused(svc, "ROLE", act, svc, obj, "approve", "audrey", "2026-03-02 11:00")
+    refused(svc, "READ-ONLY", act, svc, obj, "approve", "audrey", "2026-03-02 11:00")
     assert svc.actions(obj, "carol") == ["withdraw"]
     assert svc.actions(obj, "bob") == ["approve", "return"]
     out = act(svc, obj, "approve", "bob", "2026-03-02 11:00")

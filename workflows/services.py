@@ -99,7 +99,7 @@ class Services(AuditServices):  # verify, checkpoint, export: workflows/auditing
         try:
             kind, identifier = validate_subject(subject_type, uscc, id_number)
         except IdentifierError as exc:
-            raise BadInput(str(exc), code="bad_identifier", article="豫医保信用管理办法 Art. 6, 10") from None
+            raise BadInput(str(exc), code="bad_identifier", article="河南省医疗保障基金使用信用管理办法 Art. 6, 10") from None
         with self.uow() as uow:
             if uow.conn.execute(select(subjects.c.id).where(subjects.c.identifier == identifier)).first():
                 raise BadInput(f"a subject with identifier {identifier} exists already")

@@ -13,6 +13,7 @@ import typer
 from . import calendar as calendar_cmd
 from . import audit as _audit_cmd  # noqa: F401  (adds verify, checkpoint, export to `audit`)
 from . import cases as cases_cmd
+from . import procedures as procedures_cmd
 from .output import dumps
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.add_typer(cases_cmd.case_app, name="case")
 app.add_typer(cases_cmd.audit_app, name="audit")
 app.command("sweep")(cases_cmd.sweep)
 app.add_typer(cases_cmd.notice_app, name="notice")
+app.add_typer(procedures_cmd.app, name="procedure")
 
 
 @app.callback()

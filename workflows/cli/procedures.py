@@ -1,0 +1,37 @@
+"""`creditflow procedure …`: the declared procedures, as data, a table or a diagram (no database)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .output import emit
+
+app = typer.Typer(help="Declared procedures (states, triggers, guards, timers, notices).", no_args_is_help=True)
+
+
+@app.command("list")
+def procedure_list(as_json: Annotated[bool, typer.Option("--json")] = False):
+    from states import PROCEDURES
+
+    rows = [{"kind": p.kind, "version": p.version, "label": p.label, "parent_kind": p.parent_kind}
+            for p in PROCEDURES.values()]
+    emit({"procedures": rows}, as_json, lambda: "\n".join(f"{r['kind']}\tv{r['version']}\t{r['label']}" for r in rows))
+
+
+@app.command("show")
+def procedure_show(
+    kind: str,
+    mermaid: Annotated[bool, typer.Option("--mermaid", help="Print the state diagram (Mermaid).")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    from states import PROCEDURES
+    from states import describe
+
+    from ..errors import BadInput
+
+    proc = PROCEDURES.get(kind)
+    if proc is None:
+        raise BadInput(f"unknown procedure {kind!r}; known: {', '.join(PROCEDURES)}", allowed=list(PROCEDURES))
+    emit(describe.as_dict(proc), as_json, lambda: describe.mermaid(proc) if mermaid else describe.markdown(proc))
