@@ -11,6 +11,7 @@ from __future__ import annotations
 from .grades import GRADE_RULE, grade_for, parse_score
 from .objection import GROUNDS
 from .policy import HENAN
+from .common import correction
 from .spec import NEW, Guard, Input, Link, Notice, Procedure, State, TimerEffect, TimerSpec, Transition
 
 KIND = "evaluation"
@@ -117,6 +118,7 @@ TRANSITIONS = (
         inputs=(Input("outcome", "str"), Input("score", "score", required=False)),
         effects=("archive_result",),
     ),
+    correction(SERIES, STATES),
 )
 
 

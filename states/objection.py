@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 from .policy import HENAN
+from .common import correction
 from .spec import NEW, Guard, Input, Link, Notice, Procedure, State, TimerEffect, TimerSpec, Transition
 
 KIND = "objection"
@@ -228,6 +229,7 @@ TRANSITIONS = (
         trigger="handling_overdue", source=ACTIVE, dest=None, role="system", label="处理期限届满，督办",
         notice=OVERDUE, effects=("flag_overdue",), order=50,
     ),
+    correction(SERIES, STATES),
 )
 
 

@@ -236,7 +236,7 @@ def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], b
         if not template_exists(t.notice.template):
             problems.append(f"{spot}: notice template {t.notice.template!r} does not exist")
         for s in t.source:
-            if s in proc.final_states and not t.reopens:
+            if s in proc.final_states and not t.reopens and t.dest not in (None, s):
                 problems.append(f"{spot}: leaves final state {s!r} without being marked reopens")
     # reachability from the openings
     reach = set(opening_dests) - {None}

@@ -112,4 +112,11 @@ def run(svc) -> list[dict]:
     obj = object_to(ev, "2026-04-03 09:00", "2026-04-02", grounds="1", materials="信用评价结果异议申请表",
                     reason="2025年5月的违规记录所涉处方并非本人开具")
     act(obj, ev, "withdraw", "alice", "2026-04-07 10:00", statement="申请人于2026年4月7日书面申请撤回异议")
+
+    # F. a correction notice on that result's first notice: the stored notice itself never changes.
+    with frozen_at(at("2026-04-08 10:00")):
+        first = svc.show_case(ev)["notices"][0]["number"]
+        record(svc.correct_notice(first, "第二段所载评价年度应为2024年度", "alice"), ev, None)
+        receipt = svc.show_case(obj)["notices"][0]["number"]
+        record(svc.correct_notice(receipt, "收到书面材料的日期应为2026年4月2日", "alice"), obj, ev)
     return notices

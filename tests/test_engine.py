@@ -221,7 +221,7 @@ def test_uphold_with_four_eyes_adjusts_the_evaluation(svc):
     refused(svc, "FOUR-EYES", act, svc, obj, "approve", "carol", "2026-03-02 11:00")
     refused(svc, "ROLE", act, svc, obj, "approve", "alice", "2026-03-02 11:00")
     refused(svc, "READ-ONLY", act, svc, obj, "approve", "audrey", "2026-03-02 11:00")
-    assert svc.actions(obj, "carol") == ["withdraw"]
+    assert svc.actions(obj, "carol") == ["withdraw", "correct_notice"]
     assert svc.actions(obj, "bob") == ["approve", "return"]
     out = act(svc, obj, "approve", "bob", "2026-03-02 11:00")
     assert out["state"] == "upheld" and out["parent"]["state"] == "final"

@@ -156,6 +156,23 @@ class Services(AuditServices):  # verify, checkpoint, export: workflows/auditing
             uow.commit()
         return self._outcome(out)
 
+    def correct_notice(self, number: str, correction: str, actor: str, expected_version: int | None = None) -> dict:
+        """Issue a correction notice (更正通知书) on the case of an earlier notice; the old one never changes."""
+        from calendars import SHANGHAI
+
+        with self.uow() as uow:
+            row = uow.conn.execute(select(notices).where(notices.c.number == (number or "").strip())).first()
+            if row is None:
+                raise BadInput(f"unknown notice number {number!r}", code="unknown_notice")
+            if row.audience != "subject":
+                raise BadInput(f"notice {row.number} is not addressed to the subject ({row.audience}); "
+                               "internal records are corrected by a new record in the case file", code="not_correctable")
+            out = self.engine.advance(uow.conn, row.case_id, Request("correct_notice", actor, {
+                "notice": row.number, "correction": correction, "corrected_title": row.title,
+                "corrected_issued_on": row.issued_at.astimezone(SHANGHAI).date()}, expected_version))
+            uow.commit()
+        return {**self._outcome(out), "corrects": row.number}
+
     def actions(self, case_id: int, actor: str) -> list[str]:
         with self.uow() as uow:
             return self.engine.available(uow.conn, case_id, actor)

@@ -77,3 +77,15 @@ def notice_served(
 
     out = serve_notice(_svc(), number, method, on, actor)
     emit(out, as_json, f"已登记送达：{out['number']}，{out['served_on']} {out['method_label']}（受送达人 {out['addressee']}）")
+
+
+@notice_app.command("correct")
+def notice_correct(
+    number: str,
+    correction: Annotated[str, typer.Option("--correction", help="What was wrong and what it should say")],
+    actor: AsOpt,
+    as_json: JsonOpt = False,
+):
+    """Issue a correction notice (更正通知书) citing NUMBER; the stored notice itself never changes."""
+    out = _svc().correct_notice(number, correction, actor)
+    emit(out, as_json, f"已印发更正通知书 {out['notice']}（更正 {out['corrects']}）")
