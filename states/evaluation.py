@@ -12,7 +12,7 @@ from .grades import GRADE_RULE, grade_for, parse_score
 from .objection import GROUNDS
 from .policy import HENAN
 from .common import correction
-from .spec import NEW, Guard, Input, Link, Notice, Procedure, State, TimerEffect, TimerSpec, Transition
+from .spec import NEW, Guard, Input, Notice, Procedure, State, TimerEffect, TimerSpec, Transition
 
 KIND = "evaluation"
 SERIES = "信评"

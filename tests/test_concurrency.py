@@ -7,7 +7,7 @@ import threading
 
 from sqlalchemy import select
 
-from conftest import HOSPITAL_USCC, PERSON_ID, at
+from conftest import HOSPITAL_USCC, at
 from workflows.clock import frozen_at
 from workflows.errors import Conflict
 from workflows.store.tables import notices

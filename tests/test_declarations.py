@@ -7,7 +7,7 @@ import pytest
 from notices import template_exists
 from states import MACHINES, PROCEDURES, DeclarationError, validate
 from states.policy import DEFAULT_POLICY
-from states.spec import NEW, Guard, Notice, State, TimerSpec, Transition
+from states.spec import NEW, Guard, Notice, State, TimerSpec
 
 
 @pytest.mark.parametrize("kind", sorted(PROCEDURES))
@@ -58,7 +58,6 @@ def test_unreachable_state_and_dead_end_are_refused():
 
 
 def test_unknown_calendar_rule_and_policy_number_are_refused():
-    proc = PROCEDURES["evaluation"]
     timer = TimerSpec("objection_window", "fortnights", "no_such_number", "subject", "window_expired", "x")
     with pytest.raises(DeclarationError) as info:
         validate(_broken("evaluation", timers=(timer,)), DEFAULT_POLICY, template_exists)

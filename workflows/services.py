@@ -6,10 +6,10 @@ Interfaces (command line, HTTP, Prefect flows) are thin adapters over these func
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cached_property
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, insert, select
 from sqlalchemy.engine import Engine as DbEngine
 
 from calendars import Clock, compute, explain, explain_clock
@@ -256,7 +256,6 @@ class Services(AuditServices):  # verify, checkpoint, export: workflows/auditing
             out.append({"id": r.id, "kind": r.kind, "state": r.state, "overdue": r.overdue, "version": r.version,
                         "subject_id": r.subject_id, "parent": r.parent_id,
                         "next_deadline": _timer_dict(t) if t is not None else None})
-        far = datetime.max.replace(tzinfo=clock.now().tzinfo)
         out.sort(key=lambda c: (not c["overdue"], c["next_deadline"]["ends_at"] if c["next_deadline"] else "9999",
                                 c["id"]))
         return out

@@ -9,7 +9,7 @@ from sqlalchemy import and_, bindparam, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from ..errors import BadInput
-from .tables import cases, number_sequences, subjects, timers, users  # noqa: F401 (timers used by engine)
+from .tables import cases, subjects, timers, users  # noqa: F401 (timers: the engine builds its INSERT from repo.timers)
 from .tables import deployment as deployment_table
 
 DEPLOYMENT_KEYS = ("department_name", "number_prefix", "reconsideration_body", "court")
