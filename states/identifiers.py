@@ -82,9 +82,3 @@ def validate_subject(subject_type: str, uscc: str | None, id_number: str | None)
         raise IdentifierError(f"个人类主体（{PERSON_TYPES[subject_type]}）以居民身份证号码标识，请用 --id-number（Art. 10）")
     return "id_number", validate_id_number(id_number)
 
-
-def mask_id_number(number: str) -> str:
-    """Privacy (Art. 4, 28): keep the first 4 and last 4 characters, e.g. 4101**********123X."""
-    if len(number) <= 8:
-        return "*" * len(number)
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]

@@ -35,6 +35,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as DbEngine
 from sqlalchemy.exc import IntegrityError
 
+from calendars import SHANGHAI
+
 from . import clock
 from .audit import CHAINED_FIELDS, CHECKPOINT_FIELDS, checkpoint_hash, head_line, instant, row_hash
 from .errors import BadInput, Conflict
@@ -515,7 +517,7 @@ def export_log(db: DbEngine, path: str | Path, fmt: str = "jsonl", since: date |
     if case_id is not None:
         q = q.where(transitions.c.case_id == case_id)
     if since is not None:
-        q = q.where(transitions.c.recorded_at >= datetime.combine(since, dtime(0), tzinfo=_shanghai()))
+        q = q.where(transitions.c.recorded_at >= datetime.combine(since, dtime(0), tzinfo=SHANGHAI))
     n, case_ids, last_case = 0, 0, None
     with reading(db) as conn:
         if case_id is not None and conn.execute(select(cases.c.id).where(cases.c.id == case_id)).first() is None \
@@ -559,12 +561,6 @@ def _file_sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _shanghai():
-    from calendars import SHANGHAI
-
-    return SHANGHAI
 
 
 # -- the service functions (mixed into workflows.services.Services) ------------------------------------------

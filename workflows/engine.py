@@ -102,9 +102,10 @@ class Engine:
             if parent is None or parent.kind != proc.parent_kind:
                 raise BadInput(f"case {parent_id} is not a {proc.parent_kind} case")
             subject_id = parent.subject_id
-        if subject_id is None or repo.subject_row(conn, subject_id) is None:
+        subject = repo.subject_row(conn, subject_id) if subject_id is not None else None
+        if subject is None:
             raise BadInput(f"unknown subject {subject_id}")
-        return self._apply(conn, proc, None, [], request, subject_id=subject_id, parent=parent)
+        return self._apply(conn, proc, None, [], request, subject_id=subject_id, parent=parent, subject=subject)
 
     def advance(self, conn: Connection, case_id: int, request: Request) -> Outcome:
         row = repo.case_row(conn, case_id)
@@ -166,7 +167,8 @@ class Engine:
 
     # -- the transition ----------------------------------------------------------------------------
 
-    def _apply(self, conn, proc: Procedure, row, timer_rows, req: Request, *, subject_id, parent) -> Outcome:
+    def _apply(self, conn, proc: Procedure, row, timer_rows, req: Request, *, subject_id, parent,
+               subject=None) -> Outcome:
         machine = MACHINES[proc.kind]
         state = row.state if row is not None else NEW
         candidates = proc.transitions_for(req.trigger, state)
@@ -229,7 +231,8 @@ class Engine:
         settings = self.settings(conn)
         issued_on = ctx.today
         number, n = repo.next_notice_number(conn, settings, t.notice.series, issued_on.year)
-        subject = repo.subject_row(conn, subject_id)
+        if subject is None:
+            subject = repo.subject_row(conn, subject_id)
         context = self._notice_context(conn, proc, t, settings, number, issued_on, subject, case_after, timers_after,
                                        state, ctx, inputs, actor)
         rendered = render(t.notice.template, context)

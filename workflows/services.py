@@ -12,7 +12,7 @@ from functools import cached_property
 from sqlalchemy import and_, insert, select
 from sqlalchemy.engine import Engine as DbEngine
 
-from calendars import Clock, compute, explain, explain_clock
+from calendars import SHANGHAI, Clock, compute, explain, explain_clock
 from states import PROCEDURES
 from states.identifiers import IdentifierError, SUBJECT_TYPES, validate_subject
 
@@ -158,8 +158,6 @@ class Services(AuditServices):  # verify, checkpoint, export: workflows/auditing
 
     def correct_notice(self, number: str, correction: str, actor: str, expected_version: int | None = None) -> dict:
         """Issue a correction notice (更正通知书) on the case of an earlier notice; the old one never changes."""
-        from calendars import SHANGHAI
-
         with self.uow() as uow:
             row = uow.conn.execute(select(notices).where(notices.c.number == (number or "").strip())).first()
             if row is None:
@@ -338,14 +336,8 @@ def _subject_dict(r) -> dict:
 
 def _timer_dict(t) -> dict:
     return {"name": t.name, "status": t.status, "side": t.side, "start_day": t.start_day.isoformat(),
-            "last_day": t.last_day.isoformat(), "ends_at": t.ends_at.astimezone(_shanghai()).isoformat(),
+            "last_day": t.last_day.isoformat(), "ends_at": t.ends_at.astimezone(SHANGHAI).isoformat(),
             "provisional": t.provisional, "calendar_version": t.calendar_version}
-
-
-def _shanghai():
-    from calendars import SHANGHAI
-
-    return SHANGHAI
 
 
 def _safe_url(url: str) -> str:
