@@ -1,0 +1,189 @@
+"""`fill_demo` and `creditflow demo`: the labelled demo bureau, dated on the working calendar (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date, datetime, time
+
+import pytest
+from sqlalchemy import func, select
+
+from calendars import SHANGHAI
+from conftest import HOSPITAL_USCC, at, make_services
+from states import PROCEDURES
+from states.identifiers import validate_subject
+from workflows.clock import frozen_at
+from workflows.demo import SUBJECTS, USERS, fill_demo, org_code_check, working_days_back
+from workflows.errors import BadInput
+from workflows.store.tables import cases, notices, subjects, timers, transitions, users
+
+CLI = [sys.executable, "-c", "from workflows.cli import main; main()"]
+TABLES = (cases, transitions, notices, timers, subjects, users)
+
+
+@pytest.fixture
+def fresh(db_url, tmp_path):
+    """Services on an empty database (no schema yet)."""
+    s = make_services(db_url, tmp_path)
+    yield s
+    s.db.dispose()
+
+
+def counts(svc) -> tuple:
+    with svc.db.connect() as conn:
+        return tuple(conn.execute(select(func.count()).select_from(t)).scalar_one() for t in TABLES)
+
+
+def start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI)
+
+
+def test_identifiers_are_generated_with_their_check_characters():
+    assert org_code_check(HOSPITAL_USCC[8:16]) == HOSPITAL_USCC[16]  # the GB 32100 example's organization code
+    seen = set()
+    for subj in SUBJECTS:
+        kind, identifier = validate_subject(subj.type, subj.uscc, subj.id_number)
+        if kind == "uscc":
+            assert org_code_check(identifier[8:16]) == identifier[16]
+        division = identifier[2:8] if kind == "uscc" else identifier[:6]
+        assert division == "419900"
+        seen.add(identifier)
+    assert len(seen) == len(SUBJECTS)
+    assert {"hospital", "pharmacy", "employer", "practitioner", "insured"} <= {s.type for s in SUBJECTS}
+
+
+def test_demo_bureau_has_every_state_and_a_verified_audit_trail(fresh):
+    with frozen_at(at("2026-03-10 12:00")):  # today defaults to the clock's day
+        out = fill_demo(fresh)
+    assert out["today"] == "2026-03-10" and out["demo"] is True
+    assert "演示" in out["department"]["department_name"] and out["department"]["number_prefix"] == "示医保"
+
+    objection_states = {s.name for s in PROCEDURES["objection"].states}
+    assert set(out["cases"]["by_kind"]["objection"]) == objection_states
+    assert set(out["cases"]["by_kind"]["evaluation"]) == {s.name for s in PROCEDURES["evaluation"].states}
+    for state in objection_states:  # the summary tells the truth about the store
+        assert len(fresh.list_cases(kind="objection", state=state)) == out["cases"]["by_kind"]["objection"][state]
+    assert out["cases"]["total"] == counts(fresh)[0]
+    assert sorted(s["identifier"] for s in fresh.list_subjects()) == sorted(s.uscc or s.id_number for s in SUBJECTS)
+    assert {u["name"] for u in fresh.list_users()} == {u[0] for u in USERS} | {"system"}
+
+    report = fresh.verify_audit()
+    assert report["ok"], report["first_break"]
+    assert report["checked"]["notices"] == out["notices"] > 0
+
+    # People acted on working days, all before today; only the timers (system) act at midnight.
+    cal = fresh.engine.calendar
+    with fresh.db.connect() as conn:
+        log = conn.execute(select(transitions.c.actor, transitions.c.effective_at, transitions.c.clock_overridden)).all()
+    assert all(r.effective_at < start_of(date(2026, 3, 10)) for r in log)
+    people = [r for r in log if r.actor != "system"]
+    assert people and all(cal.is_working_day(r.effective_at.astimezone(SHANGHAI).date()) for r in people)
+    assert all(r.clock_overridden for r in people)
+
+    # The upheld objection corrected its evaluation; the flagged one issued a 督办 notice to approvers.
+    upheld = fresh.list_cases(kind="objection", state="upheld")[0]
+    evaluation = fresh.show_case(upheld["parent"])
+    assert (evaluation["state"], evaluation["grade"], evaluation["score"]) == ("final", "B", "82.00")
+    flagged = [o for o in out["overdue"] if o["flagged"]]
+    assert flagged and all(fresh.show_case(o["case_id"])["overdue"] for o in flagged)
+    assert any(n["title"] == "异议处理超期督办通知" for n in fresh.show_case(flagged[0]["case_id"])["notices"])
+
+
+# today -> (last day due soon, last day of the timers due for the sweep, last day of the flagged one)
+DATES = {
+    "2026-03-10": ("2026-03-12", "2026-03-09", "2026-03-02"),  # an ordinary Tuesday
+    "2026-02-24": ("2026-02-26", "2026-02-14", "2026-02-09"),  # first working day after the Spring Festival
+    "2026-02-17": ("2026-02-25", "2026-02-13", "2026-02-06"),  # inside it (holiday 02-15..02-23; 02-14 worked)
+}
+
+
+@pytest.mark.parametrize("today", DATES)
+def test_clocks_due_soon_and_overdue_are_counted_on_the_working_calendar(fresh, today):
+    today = date.fromisoformat(today)
+    soon_day, sweep_day, flagged_day = DATES[today.isoformat()]
+    out = fill_demo(fresh, today)
+    cal = fresh.engine.calendar
+    limit = cal.nth_working_day_after(today, 3)
+
+    assert out["due_soon"], out
+    assert {t["last_day"] for t in out["due_soon"]} == {soon_day}
+    assert {t["kind"] for t in out["due_soon"]} == {"evaluation", "objection"}
+    for t in out["due_soon"]:
+        assert today <= date.fromisoformat(t["last_day"]) <= limit
+    morning = datetime.combine(today, time(8), tzinfo=SHANGHAI)
+    with frozen_at(morning):
+        listed = {c["id"] for c in fresh.list_cases(due_within=3)}
+    assert {t["case_id"] for t in out["due_soon"]} <= listed
+
+    due = [t for t in out["overdue"] if t["due_for_sweep"]]
+    flagged = [t for t in out["overdue"] if t["flagged"]]
+    assert {t["last_day"] for t in due} == {sweep_day} and {t["last_day"] for t in flagged} == {flagged_day}
+    assert {(t["kind"], t["timer"]) for t in due} == {("evaluation", "objection_window"), ("objection", "handling")}
+    assert [fresh.show_case(t["case_id"])["overdue"] for t in due] == [False, False]  # left for the sweep
+    expired = next(t for t in due if t["kind"] == "evaluation")
+    assert fresh.show_case(expired["case_id"])["state"] == "published"
+
+    # The caller's sweep fires exactly the timers reported due, and nothing else.
+    def fired() -> set:
+        with fresh.db.connect() as conn:
+            return {(r.case_id, r.name) for r in conn.execute(select(timers).where(timers.c.status == "fired"))}
+
+    before = fired()
+    fresh.sweep(morning)
+    assert fired() - before == {(t["case_id"], t["timer"]) for t in due}
+    assert fresh.show_case(expired["case_id"])["state"] == "final"
+    late = next(t for t in due if t["kind"] == "objection")
+    assert fresh.show_case(late["case_id"])["overdue"] is True
+    assert fresh.verify_audit()["ok"]
+
+
+def test_working_days_back_skips_the_spring_festival(cal):
+    ladder = working_days_back(cal, date(2026, 2, 24), 3)
+    assert ladder == [date(2026, 2, 24), date(2026, 2, 14), date(2026, 2, 13), date(2026, 2, 12)]
+    assert working_days_back(cal, date(2026, 2, 22), 0) == [date(2026, 2, 14)]
+
+
+def test_a_second_fill_is_refused_and_changes_nothing(fresh):
+    fill_demo(fresh, date(2026, 3, 10))
+    before = counts(fresh)
+    with pytest.raises(BadInput) as info:
+        fill_demo(fresh, date(2026, 3, 11))
+    assert info.value.code == "not_empty" and "nothing was changed" in info.value.message
+    assert counts(fresh) == before
+
+
+@pytest.mark.parametrize("existing", ["subject", "user"])
+def test_a_database_in_use_is_refused_before_init(fresh, existing):
+    fresh.init(department_name="郑州市医疗保障局", number_prefix="郑医保")
+    if existing == "subject":
+        fresh.add_subject("郑州市示例医院", "hospital", HOSPITAL_USCC, None)
+    else:
+        fresh.add_user("zhaolei", ["handler"])  # a real user of that name, without the demo's auditor role
+    before = counts(fresh)
+    with pytest.raises(BadInput) as info:
+        fill_demo(fresh, date(2026, 3, 10))
+    assert info.value.code == "not_empty"
+    assert counts(fresh) == before
+    assert fresh.init()["deployment"]["department_name"] == "郑州市医疗保障局"  # not relabelled
+
+
+def test_cli_demo(db_url, tmp_path):
+    env = {**os.environ, "CREDITFLOW_HOME": str(tmp_path), "CREDITFLOW_DATABASE_URL": db_url}
+    r = subprocess.run(CLI + ["demo", "--json"], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out["cases"]["by_kind"]["objection"]) == {s.name for s in PROCEDURES["objection"].states}
+    assert out["due_soon"] and out["overdue"] and out["department"]["department_name"] == "示例市医疗保障局（演示数据）"
+
+    again = subprocess.run(CLI + ["demo", "--json"], capture_output=True, text=True, env=env, timeout=300)
+    assert again.returncode == 2 and json.loads(again.stdout)["error"]["code"] == "not_empty"
+
+    text_home = tmp_path / "text"
+    env_text = {**env, "CREDITFLOW_HOME": str(text_home), "CREDITFLOW_DATABASE_URL": f"sqlite:///{text_home / 'c.db'}"}
+    text_home.mkdir()
+    r = subprocess.run(CLI + ["demo"], capture_output=True, text=True, env=env_text, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "示例市医疗保障局（演示数据）" in r.stdout and "overdue" in r.stdout and "due within 3 working days" in r.stdout
