@@ -187,6 +187,9 @@ class WorkingCalendar:
         digest.update(self.package_version.encode())
         digest.update(repr(sorted(confirmed.items())).encode())
         digest.update(bytes(kinds))
+        # Confirming a year changes the version even when no day moves: provisional deadlines are
+        # then recomputed (and stop being provisional).
+        digest.update(bytes(int(years[y].confirmed) for y in range(FIRST_YEAR, LAST_YEAR + 1)))
         self.version = digest.hexdigest()[:12]
 
     # -- single days -------------------------------------------------------------------
@@ -229,6 +232,18 @@ class WorkingCalendar:
                 f"the end of the supported calendar"
             )
         return date.fromordinal(_EPOCH_ORD + self._workdays[k - 1])
+
+    def nth_working_day_before(self, day: date, n: int) -> date:
+        """The n-th working day before `day`, counting back; `day` itself never counts.
+
+        Mirrors `nth_working_day_after`: if D = nth_working_day_before(L, n), exactly n working
+        days lie after D up to and including L (when L is a working day)."""
+        i = self._offset(day)
+        k = (self._cum[i - 1] if i else 0) - n  # 0-based index of the wanted working day
+        if k < 0:
+            raise OutOfRangeError(f"{n} working days before {day.isoformat()} runs before {EPOCH.isoformat()}, "
+                                  "the start of the supported calendar")
+        return date.fromordinal(_EPOCH_ORD + self._workdays[k])
 
     def working_days_in(self, first: date, end_exclusive: date) -> int:
         """How many working days lie in [first, end_exclusive)."""

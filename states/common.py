@@ -3,7 +3,7 @@ put right by a new notice that cites the old one, numbered, logged and hash-chai
 
 from __future__ import annotations
 
-from .spec import Input, Notice, State, Transition
+from .spec import RECOMPUTE_TRIGGER, REMINDER_TRIGGER, Input, Notice, State, Transition
 
 
 def correction(series: str, states: tuple[State, ...]) -> Transition:
@@ -17,4 +17,58 @@ def correction(series: str, states: tuple[State, ...]) -> Transition:
         inputs=(Input("notice", "str", label="被更正文书的文号"), Input("correction", "text", label="更正内容"),
                 Input("corrected_title", "str", label="被更正文书的标题"),
                 Input("corrected_issued_on", "date", label="被更正文书的印发日期")),
+    )
+
+
+def _open_states(states: tuple[State, ...]) -> tuple[str, ...]:
+    return tuple(s.name for s in states if not s.final)
+
+
+REMINDER_INPUTS = (
+    Input("timer", "str", label="期限名称"), Input("timer_label", "str", label="期限"),
+    Input("last_day", "date", label="期限最后一日"), Input("working_days_left", "int", label="剩余工作日"),
+)
+
+
+def reminder(series: str, states: tuple[State, ...]) -> Transition:
+    """`deadline_reminder` (system): remind the handlers a policy number of working days before an
+    agency-side deadline ends (once per deadline). The engine fills the inputs from the timer."""
+    return Transition(
+        trigger=REMINDER_TRIGGER, source=_open_states(states), dest=None, role="system",
+        label="期限届满前提醒承办人", inputs=REMINDER_INPUTS, order=20,
+        notice=Notice("common/deadline_reminder.html.j2", "办理期限即将届满提醒", series, "handlers"),
+    )
+
+
+RECOMPUTE_INPUTS = (
+    Input("timer", "str", label="期限名称"), Input("timer_label", "str", label="期限"),
+    Input("side", "choice", label="期限约束方", choices=("subject", "agency")),
+    Input("old_last_day", "date", label="原最后一日"), Input("new_last_day", "date", label="新最后一日"),
+    Input("old_calendar_version", "str", label="原日历版本"), Input("calendar_version", "str", label="新日历版本"),
+    Input("provisional", "str", label="新期限是否仍为暂定"), Input("calendar_source", "text", label="日历依据"),
+)
+
+
+def _binds_subject(ctx) -> bool:
+    return ctx.inputs.get("side") == "subject"
+
+
+CONDITIONS = {"deadline_binds_subject": _binds_subject}
+
+
+def recomputed(series: str, record_series: str, states: tuple[State, ...]) -> tuple[Transition, Transition]:
+    """`deadline_recomputed` (system): new official calendar data moved a provisional deadline.
+    The notice goes to whoever the deadline binds: the subject for its own periods, the handlers
+    for the department's. Merge `CONDITIONS` into the procedure's conditions."""
+    return (
+        Transition(
+            trigger=RECOMPUTE_TRIGGER, source=_open_states(states), dest=None, role="system",
+            when="deadline_binds_subject", label="依据新公布的节假日安排重新计算期限", inputs=RECOMPUTE_INPUTS,
+            notice=Notice("common/deadline_recomputed.html.j2", "期限变更告知书", series, "subject"), order=5,
+        ),
+        Transition(
+            trigger=RECOMPUTE_TRIGGER, source=_open_states(states), dest=None, role="system",
+            label="依据新公布的节假日安排重新计算期限", inputs=RECOMPUTE_INPUTS,
+            notice=Notice("common/deadline_recomputed.html.j2", "办理期限变更提示", record_series, "handlers"), order=5,
+        ),
     )

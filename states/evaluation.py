@@ -11,11 +11,13 @@ from __future__ import annotations
 from .grades import GRADE_RULE, grade_for, parse_score
 from .objection import GROUNDS
 from .policy import HENAN
+from . import common
 from .common import correction
 from .spec import NEW, Guard, Input, Notice, Procedure, State, TimerEffect, TimerSpec, Transition
 
 KIND = "evaluation"
 SERIES = "信评"
+RECORD_SERIES = "信评记"  # internal records (期限变更提示)
 
 STATES = (
     State("published", "已公布（异议期内）"),
@@ -119,6 +121,7 @@ TRANSITIONS = (
         effects=("archive_result",),
     ),
     correction(SERIES, STATES),
+    *common.recomputed(SERIES, RECORD_SERIES, STATES),
 )
 
 
@@ -135,7 +138,7 @@ PROCEDURE = Procedure(
     transitions=TRANSITIONS,
     timers=TIMERS,
     guards={"year_plausible": _year_plausible, "no_duplicate": _no_duplicate},
-    conditions={"upheld": _upheld},
+    conditions={"upheld": _upheld, **common.CONDITIONS},
     effects={"record_publication": _record_publication, "apply_adjustment": _apply_adjustment,
              "archive_result": _archive_result},
     summary=_summary,

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 from .policy import HENAN
+from . import common
 from .common import correction
 from .spec import NEW, Guard, Input, Link, Notice, Procedure, State, TimerEffect, TimerSpec, Transition
 
@@ -230,6 +231,8 @@ TRANSITIONS = (
         notice=OVERDUE, effects=("flag_overdue",), order=50,
     ),
     correction(SERIES, STATES),
+    common.reminder(RECORD_SERIES, STATES),
+    *common.recomputed(SERIES, RECORD_SERIES, STATES),
 )
 
 
@@ -272,7 +275,7 @@ PROCEDURE = Procedure(
         "in_form": _in_form,
         "handling_running": _handling_running,
     },
-    conditions={"received_after_window": _received_after_window},
+    conditions={"received_after_window": _received_after_window, **common.CONDITIONS},
     effects={
         "record_objection": _record_objection,
         "record_suspension": _record_suspension,

@@ -17,7 +17,11 @@ from typing import Any
 NEW = "__new__"
 
 ROLES = ("handler", "approver", "auditor", "system")
-AUDIENCES = ("subject", "internal", "public", "approvers")
+AUDIENCES = ("subject", "internal", "public", "approvers", "handlers")
+# System triggers the engine fires on its own: a reminder before an agency deadline, and a deadline
+# moved by new calendar data (states/common.py declares both for every procedure with timers).
+REMINDER_TRIGGER = "deadline_reminder"
+RECOMPUTE_TRIGGER = "deadline_recomputed"
 UNITS = ("working_days", "days", "months")
 INPUT_TYPES = ("str", "text", "date", "score", "int", "int_list", "str_list", "choice")
 
@@ -189,6 +193,9 @@ def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], b
     if len({t.trigger for t in openings}) != 1:
         problems.append("exactly one opening trigger expected")
     timers = {t.name for t in proc.timers}
+    if proc.timers and not any(t.trigger == RECOMPUTE_TRIGGER and t.role == "system" for t in proc.transitions):
+        problems.append(f"has timers but no system transition {RECOMPUTE_TRIGGER!r} for deadlines moved by new "
+                        "calendar data (states.common.recomputed)")
     for spec in proc.timers:
         if spec.unit not in UNITS:
             problems.append(f"timer {spec.name}: unknown calendar rule {spec.unit!r}")
@@ -196,6 +203,13 @@ def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], b
             problems.append(f"timer {spec.name}: policy number {spec.amount!r} missing from policy {policy.name}")
         if spec.remind_before and spec.remind_before not in policy.numbers:
             problems.append(f"timer {spec.name}: policy number {spec.remind_before!r} missing")
+        if spec.remind_before and spec.side != "agency":
+            problems.append(f"timer {spec.name}: reminders are for agency-side deadlines only")
+        if spec.remind_before and spec.unit != "working_days":
+            problems.append(f"timer {spec.name}: a reminder counts working days; the timer must too")
+        if spec.remind_before and not any(t.trigger == REMINDER_TRIGGER and t.role == "system" for t in proc.transitions):
+            problems.append(f"timer {spec.name}: has a reminder but no system transition {REMINDER_TRIGGER!r} "
+                            "(states.common.reminder)")
         if spec.side not in ("subject", "agency"):
             problems.append(f"timer {spec.name}: side must be subject or agency")
         if not any(t.trigger == spec.on_expiry and t.role == "system" for t in proc.transitions):

@@ -23,6 +23,7 @@ DEADLINES = {
     "objection/returned.html.j2": ("own", "handling"),
     "objection/overdue.html.j2": ("own", "handling"),
     "objection/refused_late.html.j2": ("parent", "objection_window"),
+    "common/deadline_reminder.html.j2": ("own", "handling"),
 }
 
 
@@ -30,7 +31,19 @@ def _last_day(svc, case_id: int, timer: str) -> str:
     return next(t["last_day"] for t in svc.show_case(case_id)["timers"] if t["name"] == timer)
 
 
-def run(svc) -> list[dict]:
+# New official data for 2027 (a test arrangement, clearly not the real one): one more day off on
+# Monday 4 January moves every provisional deadline that runs over it by one working day.
+CALENDAR_2027 = """
+[[year]]
+year = 2027
+notice = "国务院办公厅关于2027年部分节假日安排的通知（测试数据，非真实安排）"
+mode = "patch"
+confirmed = true
+days_off = [ { date = 2027-01-04, name = "元旦（测试用调整）" } ]
+"""
+
+
+def run(svc, override_dir=None) -> list[dict]:
     notices: list[dict] = []
     names = {}
 
@@ -67,7 +80,8 @@ def run(svc) -> list[dict]:
             return record(svc.act(case, trigger, actor, inputs), case, parent)
 
     def sweep(when):
-        for fired in svc.sweep(at(when))["fired"]:
+        out = svc.sweep(at(when))
+        for fired in out["reminded"] + out["fired"]:
             record(fired, fired["case_id"], svc.show_case(fired["case_id"])["parent"])
 
     hospital = svc.add_subject(HOSPITAL, "hospital", HOSPITAL_USCC, None)["id"]
@@ -119,4 +133,17 @@ def run(svc) -> list[dict]:
         record(svc.correct_notice(first, "第二段所载评价年度应为2024年度", "alice"), ev, None)
         receipt = svc.show_case(obj)["notices"][0]["number"]
         record(svc.correct_notice(receipt, "收到书面材料的日期应为2026年4月2日", "alice"), obj, ev)
+
+    # G. December 2026: deadlines running into 2027, whose schedule is not yet confirmed, are provisional.
+    #    The 2027 schedule arrives (calendar reload): the subject's objection window and the department's
+    #    handling period move; each change is logged and noticed to whoever the deadline binds.
+    if override_dir is not None:
+        publish(person, 2023, "83", "2026-12-15 09:00")
+        object_to(publish(hospital, 2022, "76", "2026-12-15 09:00"), "2026-12-16 09:00", "2026-12-16")
+        path = override_dir / "calendar-2027.toml"
+        path.write_text(CALENDAR_2027, encoding="utf-8")
+        with frozen_at(at("2026-12-18 09:00")):
+            for moved in svc.reload_calendar(str(path))["moved"]:
+                n = svc.show_case(moved["case_id"])
+                record({"notice": moved["notice"]}, moved["case_id"], n["parent"])
     return notices

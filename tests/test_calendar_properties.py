@@ -71,3 +71,13 @@ def test_extension_adds_working_days_to_the_current_deadline(start, n, m):
     current = working_days_period(CAL, start, n).last_day
     extended = Clock.started(start, n).extend(m, start, "延长").last_day(CAL)
     assert extended == working_days_period(CAL, current, m).last_day
+
+
+@given(st.dates(min_value=date(2001, 1, 1), max_value=date(2099, 12, 31)), counts)
+def test_nth_working_day_before_counts_back_exactly_n(day, n):
+    """Reminder days: the n-th working day before L has exactly n-1 working days between it and L."""
+    back = CAL.nth_working_day_before(day, n)
+    assert CAL.is_working_day(back) and back < day
+    assert CAL.working_days_in(back + timedelta(days=1), day) == n - 1
+    if CAL.is_working_day(day):  # the inverse of counting forward
+        assert CAL.nth_working_day_after(back, n) == day

@@ -82,7 +82,7 @@ def story(tmp_path_factory):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(engine_module, "render", capture)
-        entries = notice_story.run(s)
+        entries = notice_story.run(s, override_dir=home)
     yield {"svc": s, "entries": entries, "contexts": contexts}
     s.db.dispose()
 

@@ -11,7 +11,7 @@ case and archive entries. A parent link fires the parent's transition in the sam
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import and_, bindparam, insert, update
 from sqlalchemy.engine import Connection
@@ -59,6 +59,8 @@ class Request:
     expected_version: int | None = None
     effective_at: datetime | None = None  # default: the clock's now
     fired_timer: int | None = None  # the timer this expiry consumes
+    fired_reminder: int | None = None  # the timer whose reminder this sends (once per deadline)
+    recompute_timer: str | None = None  # the timer new calendar data moves (deadline_recomputed)
     caused_by: dict | None = None  # {"case": id, "seq": n} for a transition fired by a child
 
 
@@ -223,7 +225,7 @@ class Engine:
             case_id, version, seq, prev_hash = row.id, row.version, row.log_seq, row.chain_head
 
         timers_after, timer_writes, timer_log = self._timers(proc, t, case_id, {r.name: r for r in timer_rows},
-                                                             inputs, ctx, req)
+                                                             inputs, ctx, req, closing=dest in proc.final_states)
         case_after = CaseView(case_id, proc.kind, dest, version + 1, data, subject_id,
                               {name: _timer_view(v) for name, v in timers_after.items()})
 
@@ -284,9 +286,12 @@ class Engine:
     # -- timers ---------------------------------------------------------------------------------------
 
     def _timers(self, proc: Procedure, t: Transition, case_id: int, existing: dict, inputs: dict,
-                ctx: Context, req: Request) -> tuple[dict, list, list[dict]]:
+                ctx: Context, req: Request, closing: bool = False) -> tuple[dict, list, list[dict]]:
         """Plan the transition's timer effects: the case's timers afterwards (name -> row-like), the writes
-        to make once the case is claimed, and the log entries (old and new last day, the rule)."""
+        to make once the case is claimed, and the log entries (old and new last day, the rule).
+
+        Besides the declared effects: the expiry, reminder or recompute this transition consumes, and
+        on closing the case, every clock still live is stopped (with its pending reminder)."""
         today, now, cal = ctx.today, ctx.now, self.calendar
         after = {name: _Timer.of(r) for name, r in existing.items()}
         writes, log = [], []
@@ -300,6 +305,33 @@ class Engine:
             log.append({"timer": fired.name, "op": "fired", "last_day": fired.last_day.isoformat(),
                         "due_at": fired.ends_at.isoformat(),
                         "lateness_seconds": int((fired.fired_at - fired.ends_at).total_seconds())})
+        if req.fired_reminder is not None:
+            reminded = next((r for r in after.values() if r.id == req.fired_reminder), None)
+            if reminded is None or reminded.status != "running" or reminded.remind_at is None:
+                raise Conflict(f"the reminder of timer {req.fired_reminder} is no longer due; it was handled already")
+            log.append({"timer": reminded.name, "op": "reminded", "last_day": reminded.last_day.isoformat(),
+                        "due_at": reminded.remind_at.isoformat(),
+                        "lateness_seconds": int((clock.real_now() - reminded.remind_at).total_seconds())})
+            reminded.remind_at, reminded.reminded_for = None, reminded.last_day
+            writes.append((repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": reminded.name, "remind_at": None,
+                                               "reminded_for": reminded.last_day, "updated_at": now}))
+        if req.recompute_timer is not None:
+            moved = after.get(req.recompute_timer)
+            if moved is None or moved.status not in ("running", "suspended"):
+                raise Conflict(f"timer {req.recompute_timer} is no longer open; nothing to recompute")
+            spec = proc.timer(moved.name)
+            period = timer_period(cal, spec.unit, moved.clock, today)
+            before = moved.last_day
+            moved.last_day, moved.provisional = period.last_day, period.provisional
+            values = dict(start_day=period.start, last_day=period.last_day, ends_at=period.ends_at,
+                          provisional=period.provisional, calendar_version=cal.version, updated_at=now,
+                          remind_at=self._remind_at(spec, moved.status, period, moved.reminded_for))
+            writes.append((repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": moved.name, **values}))
+            moved.ends_at, moved.remind_at = values["ends_at"], values["remind_at"]
+            log.append({"timer": moved.name, "op": "recomputed", "last_day_before": before.isoformat(),
+                        "last_day": period.last_day.isoformat(), "ends_at": period.ends_at.isoformat(),
+                        "provisional": period.provisional, "calendar_version_before": moved.calendar_version,
+                        "calendar_version": cal.version, "rule": period.rule})
         for effect in t.timers:
             spec = proc.timer(effect.timer)
             current = after.get(spec.name)
@@ -328,9 +360,11 @@ class Engine:
                     clock_json = Clock.from_dict(clock_json).extend(self.policy[effect.amount], today,
                                                                     inputs.get("reason", t.label)).to_dict()
             period = timer_period(cal, spec.unit, clock_json, today)
+            reminded_for = None if effect.op == "start" or current is None else current.reminded_for
             values = dict(status=status, clock=clock_json, start_day=period.start, last_day=period.last_day,
                           ends_at=period.ends_at, provisional=period.provisional,
-                          calendar_version=cal.version, updated_at=now, fired_at=None)
+                          calendar_version=cal.version, updated_at=now, fired_at=None,
+                          remind_at=self._remind_at(spec, status, period, reminded_for), reminded_for=reminded_for)
             if current is None:
                 writes.append((repo.INSERT_TIMER, dict(case_id=case_id, name=spec.name, side=spec.side,
                                                        on_expiry=spec.on_expiry, unit=spec.unit, **values)))
@@ -342,7 +376,24 @@ class Engine:
             log.append({"timer": spec.name, "op": effect.op, "last_day_before": before,
                         "last_day": period.last_day.isoformat(), "ends_at": period.ends_at.isoformat(),
                         "provisional": period.provisional, "rule": f"{period.rule}; {self.policy.source(spec.amount)}"})
+        if closing:
+            # A closed case has no live clock: stopping it also cancels any reminder behind it.
+            for left in after.values():
+                if left.status in ("running", "suspended"):
+                    left.status, left.remind_at = "stopped", None
+                    writes.append((repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": left.name, "status": "stopped",
+                                                       "remind_at": None, "updated_at": now}))
+                    log.append({"timer": left.name, "op": "stop", "last_day": left.last_day.isoformat(),
+                                "reason": "case closed"})
         return after, writes, log
+
+    def _remind_at(self, spec, status: str, period, reminded_for: date | None) -> datetime | None:
+        """When to remind the handlers: 00:00 of the working day `remind_before` working days before the
+        last day (never before the clock started); none for a paused clock or a deadline already announced."""
+        if not spec.remind_before or status != "running" or reminded_for == period.last_day:
+            return None
+        day = self.calendar.nth_working_day_before(period.last_day, self.policy[spec.remind_before])
+        return datetime.combine(max(day, period.start), time(0), tzinfo=SHANGHAI)
 
     # -- notices --------------------------------------------------------------------------------------
 
@@ -376,7 +427,7 @@ class Engine:
             "subject": {"name": subject.name, "identifier": subject.identifier, "type": subject.subject_type,
                         "type_label": SUBJECT_TYPES[subject.subject_type],
                         "is_person": subject.subject_type not in INSTITUTION_TYPES},
-            "case": {"id": case_after.id, "kind": proc.kind, "state": case_after.state,
+            "case": {"id": case_after.id, "kind": proc.kind, "label": proc.label, "state": case_after.state,
                      "state_label": proc.state(case_after.state).label, "data": to_json(case_after.data)},
             "parent": _Lazy(parent),
             "parent_deadlines": _Lazy(parent_deadlines),
@@ -413,7 +464,8 @@ class _Lazy:
         return bool(self._get())
 
 
-_TIMER_FIELDS = ("status", "clock", "start_day", "last_day", "ends_at", "provisional", "fired_at")
+_TIMER_FIELDS = ("status", "clock", "start_day", "last_day", "ends_at", "provisional", "fired_at", "remind_at",
+                 "reminded_for", "calendar_version")
 
 
 @dataclass
@@ -430,11 +482,14 @@ class _Timer:
     ends_at: datetime
     provisional: bool
     fired_at: datetime | None
+    remind_at: datetime | None
+    reminded_for: date | None
+    calendar_version: str
 
     @classmethod
     def of(cls, row) -> "_Timer":
         return cls(row.id, row.name, row.unit, row.status, dict(row.clock), row.start_day, row.last_day, row.ends_at,
-                   row.provisional, row.fired_at)
+                   row.provisional, row.fired_at, row.remind_at, row.reminded_for, row.calendar_version)
 
 
 def timer_period(cal: WorkingCalendar, unit: str, clock_json: dict, as_of: date):

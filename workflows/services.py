@@ -6,10 +6,10 @@ Interfaces (command line, HTTP, Prefect flows) are thin adapters over these func
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import cached_property
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine as DbEngine
 
 from calendars import SHANGHAI, Clock, compute, explain, explain_clock
@@ -18,9 +18,10 @@ from states.identifiers import IdentifierError, SUBJECT_TYPES, validate_subject
 
 from . import clock
 from .auditing import AuditServices
+from .sweeping import SweepServices
 from .engine import Engine, Outcome, Request
-from .errors import BadInput, Conflict, CreditflowError
-from .settings import Settings, calendar, load_settings
+from .errors import BadInput
+from .settings import Settings, load_settings
 from .store import repo, schema
 from .store.db import engine_for
 from .store.tables import cases, notices, subjects, timers, transitions, users
@@ -36,7 +37,7 @@ DEFAULT_DEPLOYMENT = {
 
 
 @dataclass
-class Services(AuditServices):  # verify, checkpoint, export: workflows/auditing.py
+class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; sweep, incidents: workflows/sweeping.py
     db: DbEngine
     settings: Settings
 
@@ -50,7 +51,9 @@ class Services(AuditServices):  # verify, checkpoint, export: workflows/auditing
 
     @cached_property
     def engine(self) -> Engine:
-        return Engine(calendar())
+        from calendars import default_calendar
+
+        return Engine(default_calendar(self.settings.calendar_overrides))
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.db)
@@ -279,54 +282,6 @@ class Services(AuditServices):  # verify, checkpoint, export: workflows/auditing
         return {"number": r.number, "title": r.title, "case_id": r.case_id, "transition_seq": r.transition_seq,
                 "audience": r.audience, "addressee": r.addressee, "template": r.template, "issued_at": r.issued_at.isoformat(),
                 "hash": r.content_hash, "text": r.text, "html": r.html}
-
-    # -- timers ----------------------------------------------------------------------------------------------
-
-    def due_timers(self, as_of: datetime, limit: int) -> list[int]:
-        """Due = its end instant has passed. Ordered by due instant, then the declared priority."""
-        with self.uow() as uow:
-            rows = uow.conn.execute(
-                select(timers.c.id, timers.c.ends_at, timers.c.on_expiry, cases.c.kind)
-                .join(cases, cases.c.id == timers.c.case_id)
-                .where(and_(timers.c.status == "running", timers.c.ends_at <= as_of))
-                .order_by(timers.c.ends_at, timers.c.id).limit(limit)).all()
-        order = {(p.kind, t.trigger): t.order for p in PROCEDURES.values() for t in p.transitions}
-        return [r.id for r in sorted(rows, key=lambda r: (r.ends_at, order.get((r.kind, r.on_expiry), 100), r.id))]
-
-    def fire_timer(self, timer_id: int) -> dict | None:
-        """Fire one due timer in its own transaction; None when it was already handled (idempotent)."""
-        with self.uow() as uow:
-            q = select(timers).where(and_(timers.c.id == timer_id, timers.c.status == "running"))
-            if uow.conn.dialect.name == "postgresql":
-                q = q.with_for_update(skip_locked=True)
-            t = uow.conn.execute(q).first()
-            if t is None:
-                return None
-            out = self.engine.advance(uow.conn, t.case_id, Request(
-                trigger=t.on_expiry, actor="system", inputs={}, effective_at=t.ends_at, fired_timer=t.id))
-            uow.commit()
-        return {"timer_id": timer_id, "timer": t.name, "case_id": t.case_id, "trigger": t.on_expiry,
-                "due_at": t.ends_at.isoformat(), **self._outcome(out)}
-
-    def sweep(self, as_of: datetime | None = None, batch: int = 500) -> dict:
-        """Fire every timer due as of `as_of`, each in its own transaction; failures do not stop the rest."""
-        as_of = as_of or clock.now()
-        fired, failed, seen = [], [], set()
-        while True:
-            ids = [i for i in self.due_timers(as_of, batch) if i not in seen]
-            if not ids:
-                break
-            for timer_id in ids:
-                seen.add(timer_id)
-                try:
-                    result = self.fire_timer(timer_id)
-                except (CreditflowError, Conflict) as exc:
-                    failed.append({"timer_id": timer_id, "error": exc.message, "code": exc.code})
-                    continue
-                if result is not None:
-                    fired.append(result)
-        checkpoint = self.daily_checkpoint()  # the audit trail's daily seal (workflows/auditing.py)
-        return {"as_of": as_of.isoformat(), "fired": fired, "failed": failed, "checkpoint": checkpoint}
 
 
 def _subject_dict(r) -> dict:

@@ -36,7 +36,7 @@ def main() -> None:
                  court="郑州铁路运输法院")
         for name, roles in (("alice", ["handler"]), ("bob", ["approver"]), ("carol", ["handler", "approver"])):
             svc.add_user(name, roles)
-        entries = notice_story.run(svc)
+        entries = notice_story.run(svc, override_dir=tmp)
         for filename, (template, wanted) in SHOWN.items():
             entry = next(e for e in entries if e["template"] == template and wanted(e))
             pdf = tmp / "notice.pdf"

@@ -13,6 +13,7 @@ import typer
 from . import calendar as calendar_cmd
 from . import audit as _audit_cmd  # noqa: F401  (adds verify, checkpoint, export to `audit`)
 from . import cases as cases_cmd
+from .demo import demo as demo_cmd
 from . import procedures as procedures_cmd
 from .output import dumps
 
@@ -31,8 +32,10 @@ app.add_typer(cases_cmd.evaluation_app, name="evaluation")
 app.add_typer(cases_cmd.case_app, name="case")
 app.add_typer(cases_cmd.audit_app, name="audit")
 app.command("sweep")(cases_cmd.sweep)
+app.add_typer(cases_cmd.incidents_app, name="incidents")
 app.add_typer(cases_cmd.notice_app, name="notice")
 app.add_typer(procedures_cmd.app, name="procedure")
+app.command("demo")(demo_cmd)
 
 
 @app.callback()

@@ -1,4 +1,5 @@
-"""`creditflow calendar …`: deadlines, explanations and the year list. Never touches a database."""
+"""`creditflow calendar …`: deadlines, explanations and the year list (no database), and `reload`,
+which recomputes the stored provisional deadlines after new calendar data arrives."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import typer
 
 from .output import emit
 
-app = typer.Typer(help="Working-day calendar and legal deadlines (no database).", no_args_is_help=True)
+app = typer.Typer(help="Working-day calendar and legal deadlines.", no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 FromOpt = Annotated[str, typer.Option("--from", help="Start day YYYY-MM-DD (not counted).")]
@@ -95,3 +96,20 @@ def years(as_json: JsonOpt = False):
     payload = {"calendar_version": cal.version, "package_version": cal.package_version, "years": rows}
     emit(payload, as_json, lambda: "\n".join(
         f"{r['year']}  {'已确认' if r['confirmed'] else '暂定'}  {r['source']}" for r in rows))
+
+
+@app.command()
+def reload(as_json: JsonOpt = False):
+    """Load new calendar data (the override file, a newer `holidays`) and recompute open provisional deadlines.
+
+    Each deadline whose last day moves is logged like a transition and noticed to whoever it binds."""
+    from ..services import Services
+
+    out = Services.from_settings().reload_calendar()
+    emit(out, as_json, lambda: "\n".join(
+        [f"日历版本 {out['calendar_version_before']} → {out['calendar_version']}：期限变更 {len(out['moved'])} 件，"
+         f"确认未变 {len(out['confirmed'])} 件，无变化 {out['unchanged']} 件，失败 {len(out['failed'])} 件"]
+        + [f"  案件 {m['case_id']} {m['timer']}：{m['old_last_day']} → {m['new_last_day']}（{m['notice']}）"
+           for m in out["moved"]]
+        + [f"  失败：计时器 {f['timer_id']}：{f['error']}" for f in out["failed"]]))
+    return 0

@@ -230,18 +230,56 @@ def audit_log(case_id: int, as_json: JsonOpt = False):
 
 def sweep(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="ISO 8601 instant; default now")] = None,
+    batch: Annotated[int, typer.Option("--batch", help="Due items selected per round")] = 500,
     as_json: JsonOpt = False,
 ):
-    """Fire every timer due as of an instant (catch-up after downtime), each in its own transaction."""
+    """Fire every timer and reminder due as of an instant (catch-up after downtime), each in its own transaction."""
     from ..clock import now
 
     instant = _instant(as_of) if as_of else now()
-    out = svc().sweep(instant)
+    out = svc().sweep(instant, batch=batch)
+    if out.get("skipped"):
+        emit(out, as_json, lambda: f"未执行：{out['skipped']}")
+        return 0
+    c = out["counts"]
     emit(out, as_json, lambda: "\n".join(
-        [f"已处理到期事项 {len(out['fired'])} 件，失败 {len(out['failed'])} 件"]
+        [f"已处理到期事项 {c['fired']} 件，发出提醒 {c['reminded']} 件，失败 {c['failed']} 件（已记为异常事件），"
+         f"顺延 {c['deferred']} 件"]
         + [f"  案件 {f['case_id']} {f['timer']} → {f['state']}（{f['notice']}）" for f in out["fired"]]
-        + [f"  失败：计时器 {f['timer_id']}：{f['error']}" for f in out["failed"]]))
+        + [f"  提醒：案件 {f['case_id']} {f['timer']}（{f['notice']}）" for f in out["reminded"]]
+        + [f"  失败：案件 {f['case_id']} 计时器 {f['timer_id']}：{f['error']}（异常事件 {f['incident']}）"
+           for f in out["failed"]]))
     return 0
+
+
+incidents_app = typer.Typer(help="Timers whose expiry or reminder failed (异常事件), retried with back-off.",
+                            invoke_without_command=True)
+
+
+@incidents_app.callback()
+def incidents_list(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("--all", help="Include resolved incidents")] = False,
+    as_json: JsonOpt = False,
+):
+    """List open incidents (with --all, resolved ones too)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = svc().list_incidents(include_resolved=all_)
+    emit({"incidents": rows}, as_json, lambda: "\n".join(
+        [f"异常事件 {len(rows)} 件"] + [
+            f"  {r['id']}\t案件 {r['case_id']}\t{r['timer']}/{r['work']}\t{r['status']}\t第{r['attempts']}次失败\t"
+            f"下次重试 {r['next_attempt_at']}\t{r['message']}" for r in rows]))
+
+
+@incidents_app.command("retry")
+def incidents_retry(incident_id: int, as_json: JsonOpt = False):
+    """Retry one incident now, without waiting for its back-off."""
+    out = svc().retry_incident(incident_id)
+    inc = out["incident"]
+    emit(out, as_json, lambda: f"异常事件 {inc['id']}：{'已解决' if inc['status'] == 'resolved' else '仍未解决'}"
+                               f"（{inc['resolution'] or inc['message']}）")
+    return 0 if inc["status"] == "resolved" else 1
 
 
 from .notices import notice_app  # noqa: E402,F401  (show, pdf, served: workflows/cli/notices.py)

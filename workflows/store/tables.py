@@ -97,8 +97,48 @@ timers = Table(
     Column("calendar_version", String(32), nullable=False),
     Column("fired_at", UTCDateTime, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Reminder before an agency deadline (TimerSpec.remind_before): due at remind_at; cleared once sent,
+    # with reminded_for = the last day it announced, so a moved deadline gets one new reminder.
+    Column("remind_at", UTCDateTime, nullable=True),
+    Column("reminded_for", Date, nullable=True),
     UniqueConstraint("case_id", "name", name="uq_timers_case_name"),
     Index("ix_timers_due", "status", "ends_at"),
+    Index("ix_timers_remind", "status", "remind_at"),
+)
+
+# A timer whose expiry, reminder or recompute raised: recorded outside the failed transaction,
+# retried by later sweeps with back-off (workflows/sweeping.py), shown by `creditflow incidents`.
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("timer_id", Integer, ForeignKey("timers.id"), nullable=False),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("work", String(16), nullable=False),  # expiry | reminder
+    Column("trigger", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # open | resolved
+    Column("attempts", Integer, nullable=False),
+    Column("error_code", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("detail", Text, nullable=False),  # the traceback of the last failure
+    Column("first_failed_at", UTCDateTime, nullable=False),
+    Column("last_failed_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column("resolution", String(256), nullable=True),
+    Index("ix_incidents_timer", "timer_id", "work", "status"),
+    Index("ix_incidents_status", "status", "next_attempt_at"),
+)
+
+# Who is sweeping (SQLite only): one sweeper at a time holds this lease; PostgreSQL sweepers share
+# the work with FOR UPDATE SKIP LOCKED instead.
+sweep_leases = Table(
+    "sweep_leases",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
 )
 
 transitions = Table(
