@@ -303,14 +303,14 @@ class Engine:
             writes.append((repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": fired.name, "status": "fired",
                                                "fired_at": fired.fired_at, "updated_at": now}))
             log.append({"timer": fired.name, "op": "fired", "last_day": fired.last_day.isoformat(),
-                        "due_at": fired.ends_at.isoformat(),
+                        "due_at": fired.ends_at.astimezone(SHANGHAI).isoformat(),
                         "lateness_seconds": int((fired.fired_at - fired.ends_at).total_seconds())})
         if req.fired_reminder is not None:
             reminded = next((r for r in after.values() if r.id == req.fired_reminder), None)
             if reminded is None or reminded.status != "running" or reminded.remind_at is None:
                 raise Conflict(f"the reminder of timer {req.fired_reminder} is no longer due; it was handled already")
             log.append({"timer": reminded.name, "op": "reminded", "last_day": reminded.last_day.isoformat(),
-                        "due_at": reminded.remind_at.isoformat(),
+                        "due_at": reminded.remind_at.astimezone(SHANGHAI).isoformat(),
                         "lateness_seconds": int((clock.real_now() - reminded.remind_at).total_seconds())})
             reminded.remind_at, reminded.reminded_for = None, reminded.last_day
             writes.append((repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": reminded.name, "remind_at": None,

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, insert, or_, select, update
 
+from calendars import SHANGHAI
 from states import PROCEDURES
 from states.spec import RECOMPUTE_TRIGGER, REMINDER_TRIGGER
 
@@ -41,8 +42,11 @@ BACKOFF_CAP = timedelta(hours=6)
 LEASE_TTL = timedelta(minutes=5)
 REPORT_LIMIT = 1000  # a sweep's result lists at most this many items of each kind; the counts are exact
 
-# Among items due at the same instant, the declared order of the transition each fires.
-_ORDER = {(p.kind, t.trigger): t.order for p in PROCEDURES.values() for t in p.transitions}
+
+def declared_order(kind: str, trigger: str) -> int:
+    """Among items due at the same instant, the declared order of the transition each fires (lower first)."""
+    proc = PROCEDURES.get(kind)
+    return min((t.order for t in proc.transitions if t.trigger == trigger), default=100) if proc else 100
 
 
 def backoff(attempts: int) -> timedelta:
@@ -61,7 +65,7 @@ class DueWork:
 
     @property
     def sort_key(self):
-        return self.due_at, _ORDER.get((self.kind, self.trigger), 100), self.case_id, self.timer_id
+        return self.due_at, declared_order(self.kind, self.trigger), self.case_id, self.timer_id
 
 
 def _blocked_cases(now: datetime):
@@ -391,7 +395,7 @@ class SweepServices:
 
 def _item_dict(item: DueWork) -> dict:
     return {"timer_id": item.timer_id, "case_id": item.case_id, "work": item.work, "trigger": item.trigger,
-            "due_at": item.due_at.isoformat()}
+            "due_at": item.due_at.astimezone(SHANGHAI).isoformat()}
 
 
 def _message(exc: BaseException) -> str:
