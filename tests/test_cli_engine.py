@@ -106,3 +106,26 @@ def test_cli_errors_and_exit_codes(cf):
     r = subprocess.run(CLI + ["--now", "2026-01-01T00:00:00+08:00", "case", "list"], capture_output=True, text=True,
                        env=env, timeout=60)
     assert r.returncode == 2 and "clock override" in r.stderr
+
+
+def test_incidents_and_calendar_reload_from_the_command_line(cf, tmp_path):
+    from test_sweeping import CALENDAR_2027
+
+    cf("init")
+    cf("user", "add", "alice", "--role", "handler")
+    sid = cf("subject", "add", "--name", "郑州市示例医院", "--uscc", HOSPITAL_USCC, "--type", "hospital")["id"]
+    ev = cf("evaluation", "publish", "--subject", str(sid), "--year", "2025", "--score", "78.5", "--as", "alice",
+            now="2026-12-15T09:00:00+08:00")["case_id"]
+    assert cf("incidents") == {"incidents": []}
+    err = cf("incidents", "retry", "99", expect=2)["error"]
+    assert err["code"] == "unknown_incident" and "creditflow incidents" in err["message"]
+    assert cf("calendar", "reload", now="2026-12-16T09:00:00+08:00")["moved"] == []  # nothing new yet
+
+    override = tmp_path / "calendar-2027.toml"
+    override.write_text(CALENDAR_2027, encoding="utf-8")
+    cf.env["CREDITFLOW_CALENDAR_OVERRIDES"] = str(override)
+    out = cf("calendar", "reload", now="2026-12-18T09:00:00+08:00")
+    assert [(m["case_id"], m["old_last_day"], m["new_last_day"]) for m in out["moved"]] == [(ev, "2027-01-06", "2027-01-07")]
+    assert cf("calendar", "reload", now="2026-12-18T09:05:00+08:00")["moved"] == []
+    swept = cf("sweep", "--as-of", "2027-01-08T00:00:00+08:00")
+    assert swept["counts"]["fired"] == 1 and swept["fired"][0]["due_at"] == "2027-01-08T00:00:00+08:00"
