@@ -312,8 +312,12 @@ def test_case_list_sorted_by_urgency_and_due_within(svc):
         assert [c["id"] for c in listed] == [ev2, ev1]
         assert [c["id"] for c in svc.list_cases(due_within=8)] == []  # its window ends 02-28, the 9th working day
         assert [c["id"] for c in svc.list_cases(due_within=9)] == [ev2]
+        assert [c["id"] for c in svc.list_cases(limit=1)] == [ev2]  # the most urgent first
+        assert listed[0]["next_deadline"]["name"] == "objection_window"
     with pytest.raises(BadInput):
         svc.list_cases(due_within=0)
+    with pytest.raises(BadInput, match="--limit"):
+        svc.list_cases(limit=0)
 
 
 def test_log_rows_chain(svc):

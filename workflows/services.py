@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine as DbEngine
 
-from calendars import SHANGHAI, Clock, compute, explain, explain_clock
+from calendars import SHANGHAI, Clock, compute, end_of_day, explain, explain_clock
 from states import PROCEDURES
 from states.identifiers import IdentifierError, SUBJECT_TYPES, validate_subject
 
@@ -228,38 +228,38 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
         return {"case_id": case_id, "timer": timer_name, "status": t.status, "clock": t.clock, **e.to_dict()}
 
     def list_cases(self, kind: str | None = None, state: str | None = None, overdue: bool = False,
-                   due_within: int | None = None) -> list[dict]:
-        with self.uow() as uow:
-            q = select(cases)
-            if kind:
-                q = q.where(cases.c.kind == kind)
-            if state:
-                q = q.where(cases.c.state == state)
-            else:
-                q = q.where(cases.c.is_final.is_(False))
-            if overdue:
-                q = q.where(cases.c.overdue.is_(True))
-            rows = uow.conn.execute(q).all()
-            live = {}
-            for t in uow.conn.execute(select(timers).where(timers.c.status.in_(("running", "suspended")))):
-                if t.case_id not in live or t.ends_at < live[t.case_id].ends_at:
-                    live[t.case_id] = t
-        limit_day = None
+                   due_within: int | None = None, limit: int = 500) -> list[dict]:
+        """Open cases (or those in `state`), most urgent first: overdue ones, then by the next deadline.
+
+        One grouped query finds each case's next live deadline, so the list costs the same however many
+        timers have run out before."""
+        if due_within is not None and due_within < 1:
+            raise BadInput("--due-within takes a number of working days >= 1")
+        if limit < 1:
+            raise BadInput("--limit takes a number of cases >= 1")
+        live = select(timers.c.case_id, func.min(timers.c.ends_at).label("next_end")) \
+            .where(timers.c.status.in_(("running", "suspended"))).group_by(timers.c.case_id).subquery()
+        q = select(cases, live.c.next_end).outerjoin(live, live.c.case_id == cases.c.id)
+        if kind:
+            q = q.where(cases.c.kind == kind)
+        q = q.where(cases.c.state == state) if state else q.where(cases.c.is_final.is_(False))
+        if overdue:
+            q = q.where(cases.c.overdue.is_(True))
         if due_within is not None:
-            if due_within < 1:
-                raise BadInput("--due-within takes a number of working days >= 1")
             limit_day = self.engine.calendar.nth_working_day_after(clock.today(), due_within)
-        out = []
-        for r in rows:
-            t = live.get(r.id)
-            if limit_day is not None and (t is None or t.last_day > limit_day):
-                continue
-            out.append({"id": r.id, "kind": r.kind, "state": r.state, "overdue": r.overdue, "version": r.version,
-                        "subject_id": r.subject_id, "parent": r.parent_id,
-                        "next_deadline": _timer_dict(t) if t is not None else None})
-        out.sort(key=lambda c: (not c["overdue"], c["next_deadline"]["ends_at"] if c["next_deadline"] else "9999",
-                                c["id"]))
-        return out
+            q = q.where(live.c.next_end <= end_of_day(limit_day))
+        q = q.order_by(cases.c.overdue.desc(), live.c.next_end.asc().nulls_last(), cases.c.id).limit(limit)
+        with self.uow() as uow:
+            rows = uow.conn.execute(q).all()
+            ids = [r.id for r in rows if r.next_end is not None]
+            nxt = {}
+            for t in uow.conn.execute(select(timers).where(timers.c.case_id.in_(ids),
+                                                           timers.c.status.in_(("running", "suspended")))
+                                      .order_by(timers.c.ends_at.desc(), timers.c.id.desc())):
+                nxt[t.case_id] = t  # ends up with the earliest
+        return [{"id": r.id, "kind": r.kind, "state": r.state, "overdue": r.overdue, "version": r.version,
+                 "subject_id": r.subject_id, "parent": r.parent_id,
+                 "next_deadline": _timer_dict(nxt[r.id]) if r.id in nxt else None} for r in rows]
 
     def audit_log(self, case_id: int) -> list[dict]:
         with self.uow() as uow:

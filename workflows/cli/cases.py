@@ -207,9 +207,11 @@ def case_list(
     state: Annotated[Optional[str], typer.Option("--state")] = None,
     overdue: Annotated[bool, typer.Option("--overdue")] = False,
     due_within: Annotated[Optional[int], typer.Option("--due-within", help="Working days")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many, most urgent first")] = 500,
     as_json: JsonOpt = False,
 ):
-    rows = svc().list_cases(kind, state, overdue, due_within)
+    """Open cases, most urgent first (overdue, then by the next deadline)."""
+    rows = svc().list_cases(kind, state, overdue, due_within, limit)
     emit({"cases": rows}, as_json, lambda: "\n".join(
         f"{c['id']}\t{c['kind']}\t{c['state']}\t{'超期' if c['overdue'] else ''}\t"
         f"{c['next_deadline']['last_day'] if c['next_deadline'] else ''}" for c in rows))
