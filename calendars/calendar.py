@@ -104,6 +104,8 @@ def _load_confirmed() -> dict[int, str]:
         source = entry["notice"]
         if entry.get("document_number"):
             source += f"（{entry['document_number']}）"
+        elif entry.get("published"):
+            source += f"（{entry['published']}发布）"
         out[int(entry["year"])] = source
     return out
 

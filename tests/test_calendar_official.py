@@ -1,7 +1,7 @@
 """The 2025 and 2026 schedules as the State Council's notices state them, day by day.
 
 Sources: 国务院办公厅关于2025年部分节假日安排的通知（国办发明电〔2024〕12号）;
-国务院办公厅关于2026年部分节假日安排的通知（国办发明电〔2025〕7号）.
+国务院办公厅关于2026年部分节假日安排的通知 (published 2025-11-04).
 The tables below are the test oracle, written from the notices, not from the package.
 """
 
