@@ -233,6 +233,7 @@ def test_a_failing_timer_becomes_an_incident_and_the_others_fire(svc, monkeypatc
     out = svc.sweep(at("2026-03-06 00:00"))
     assert sorted(f["case_id"] for f in out["fired"]) == [cases[0], cases[2]]
     assert [(f["case_id"], f["code"]) for f in out["failed"]] == [(bad, "RuntimeError")]
+    assert out["incidents"] == 1
     assert svc.show_case(bad)["state"] == "published"  # rolled back: nothing half-written
     [incident] = svc.list_incidents()
     assert incident["case_id"] == bad and incident["attempts"] == 1 and "模板服务器不可用" in incident["message"]

@@ -26,7 +26,7 @@ import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from calendars import SHANGHAI
 from states import PROCEDURES
@@ -194,7 +194,9 @@ class SweepServices:
             other = self._take_lease(holder)
             if other is not None:
                 return {"as_of": as_of.isoformat(), "skipped": f"another sweep is running ({other})",
-                        "fired": [], "reminded": [], "failed": [], "deferred": [], "counts": {}, "checkpoint": None}
+                        "fired": [], "reminded": [], "failed": [], "deferred": [],
+                        "counts": {"fired": 0, "reminded": 0, "failed": 0, "deferred": 0}, "incidents": None,
+                        "checkpoint": None}
         report = _Report()
         passed = set()  # cases skipped (locked elsewhere) or failed in this sweep: not retried in it
         try:
@@ -217,7 +219,11 @@ class SweepServices:
             if sqlite:
                 self._release_lease(holder)
         checkpoint = self.daily_checkpoint()  # the audit trail's daily seal (workflows/auditing.py)
-        return {"as_of": as_of.isoformat(), "counts": report.counts, **report.items, "checkpoint": checkpoint}
+        with self.uow() as uow:
+            still_open = uow.conn.execute(select(func.count()).select_from(incidents)
+                                          .where(incidents.c.status == "open")).scalar_one()
+        return {"as_of": as_of.isoformat(), "counts": report.counts, **report.items, "incidents": still_open,
+                "checkpoint": checkpoint}
 
     # -- the SQLite lease ------------------------------------------------------------------------------------
 
