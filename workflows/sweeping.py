@@ -127,40 +127,62 @@ class SweepServices:
         is locked by another sweeper, or an item fails (then an incident records it)."""
         report = report or _Report()
         while True:
-            failure = None
             with self.uow() as uow:
-                conn = uow.conn
-                lock = select(cases.c.id).where(cases.c.id == case_id)
-                if conn.dialect.name == "postgresql":
-                    lock = lock.with_for_update(skip_locked=True)
-                if conn.execute(lock).first() is None:
-                    return report  # another sweeper (or a person) holds the case: it goes on there
-                work = _due_work(conn, as_of, clock.real_now(), 1, case_id=case_id)
-                if not work:
-                    return report
-                item = work[0]
-                try:
-                    result = self._fire(conn, item)
+                work = _due_work(uow.conn, as_of, clock.real_now(), 100, case_id=case_id)
+            if not work or not self._fire_items(work, as_of, report, self._open_incidents()):
+                return report
+
+    def _fire_items(self, items: list[DueWork], as_of: datetime, report: _Report, open_incidents: set) -> bool:
+        """Fire one case's items (earliest first), each in its own transaction. False when the case must
+        wait: locked elsewhere, a person's change in between, or a failure (now an incident)."""
+        for item in items:
+            outcome = self._fire_item(item, as_of, report, (item.timer_id, item.work) in open_incidents)
+            if outcome != "done":
+                return False
+        return True
+
+    def _fire_item(self, item: DueWork, as_of: datetime, report: _Report, has_incident: bool) -> str:
+        failure = None
+        with self.uow() as uow:
+            conn = uow.conn
+            # Claim the case and re-read the timer in one statement; SKIP LOCKED leaves a case another
+            # sweeper (or a person) holds to them.
+            claim = select(timers).join(cases, cases.c.id == timers.c.case_id).where(timers.c.id == item.timer_id)
+            if conn.dialect.name == "postgresql":
+                claim = claim.with_for_update(of=cases, skip_locked=True)
+            row = conn.execute(claim).first()
+            if row is None:
+                return "locked"
+            if not _still_due(row, item, as_of):
+                return "done"  # fired already, or cancelled by an earlier item of this case (closing it)
+            try:
+                result = self._fire(conn, item, row)
+                if has_incident:
                     conn.execute(update(incidents).where(and_(
                         incidents.c.timer_id == item.timer_id, incidents.c.work == item.work,
                         incidents.c.status == "open")).values(
                         status="resolved", resolved_at=clock.real_now(), resolution="fired by a later sweep"))
-                    uow.commit()
-                except Conflict as exc:  # a person changed the case meanwhile: the next sweep retries
-                    report.add("deferred", {**_item_dict(item), "error": exc.message})
-                    return report
-                except Exception as exc:  # noqa: BLE001 - any failure of one item becomes an incident
-                    failure = (exc, traceback.format_exc())
-            if failure is not None:
-                incident = self._record_incident(item, *failure)
-                report.add("failed", {**_item_dict(item), "error": _message(failure[0]),
-                                      "code": getattr(failure[0], "code", type(failure[0]).__name__),
-                                      "incident": incident})
-                return report
-            report.add("reminded" if item.work == "reminder" else "fired", result)
+                uow.commit()
+            except Conflict as exc:  # a person changed the case meanwhile: the next sweep retries
+                report.add("deferred", {**_item_dict(item), "error": exc.message})
+                return "deferred"
+            except Exception as exc:  # noqa: BLE001 - any failure of one item becomes an incident
+                failure = (exc, traceback.format_exc())
+        if failure is not None:
+            incident = self._record_incident(item, *failure)
+            report.add("failed", {**_item_dict(item), "error": _message(failure[0]),
+                                  "code": getattr(failure[0], "code", type(failure[0]).__name__),
+                                  "incident": incident})
+            return "failed"
+        report.add("reminded" if item.work == "reminder" else "fired", result)
+        return "done"
 
-    def _fire(self, conn, item: DueWork) -> dict:
-        row = conn.execute(select(timers).where(timers.c.id == item.timer_id)).first()
+    def _open_incidents(self) -> set[tuple[int, str]]:
+        with self.uow() as uow:
+            return set(uow.conn.execute(select(incidents.c.timer_id, incidents.c.work)
+                                        .where(incidents.c.status == "open")).all())
+
+    def _fire(self, conn, item: DueWork, row) -> dict:
         if item.work == "expiry":
             request = Request(trigger=row.on_expiry, actor="system", inputs={}, effective_at=row.ends_at,
                               fired_timer=row.id)
@@ -198,20 +220,23 @@ class SweepServices:
                         "counts": {"fired": 0, "reminded": 0, "failed": 0, "deferred": 0}, "incidents": None,
                         "checkpoint": None}
         report = _Report()
-        passed = set()  # cases skipped (locked elsewhere) or failed in this sweep: not retried in it
+        passed = set()  # cases that must wait (locked elsewhere, changed meanwhile, failed): not retried in this sweep
         try:
             self._close_obsolete_incidents()
             while True:
                 with self.uow() as uow:
                     work = _due_work(uow.conn, as_of, clock.real_now(), batch + len(passed))
-                order = list(dict.fromkeys(w.case_id for w in work if w.case_id not in passed))
-                if not order:
+                by_case: dict[int, list[DueWork]] = {}
+                for w in work:
+                    if w.case_id not in passed:
+                        by_case.setdefault(w.case_id, []).append(w)
+                if not by_case:
                     break
-                for case_id in order:
-                    before = dict(report.counts)
-                    self.fire_case(case_id, as_of, report)
-                    if report.counts["failed"] > before["failed"] or report.counts["deferred"] > before["deferred"] \
-                            or report.counts == before:
+                open_incidents = self._open_incidents()
+                for case_id, items in by_case.items():
+                    # The batch is in due order, so a case's earlier items are never left outside it;
+                    # its later ones (beyond the batch) come with the next query.
+                    if not self._fire_items(items, as_of, report, open_incidents):
                         passed.add(case_id)
                 if sqlite:
                     self._take_lease(holder)  # renew
@@ -397,6 +422,14 @@ class SweepServices:
                     "calendar_source": source}))
             uow.commit()
         return {**base, "moved": True, "confirmed": not period.provisional, "notice": out.notice}
+
+
+def _still_due(row, item: DueWork, as_of: datetime) -> bool:
+    if row.status != "running":
+        return False
+    if item.work == "expiry":
+        return row.ends_at <= as_of
+    return row.remind_at is not None and row.remind_at <= as_of
 
 
 def _item_dict(item: DueWork) -> dict:
