@@ -4,6 +4,8 @@
 * ``CREDITFLOW_DATABASE_URL``: the store; default ``sqlite:///$CREDITFLOW_HOME/creditflow.db``.
 * ``CREDITFLOW_CALENDAR_OVERRIDES``: the calendar override file (wins over settings.toml).
 * ``CREDITFLOW_ALLOW_CLOCK_OVERRIDE=1``: allow ``--now`` (demos and tests only).
+* ``CREDITFLOW_SWEEP_INTERVAL``: seconds between two deadline sweeps under ``creditflow serve`` and in the
+  deployment made by ``creditflow deploy`` (default 60).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class Settings:
     database_url: str
     calendar_overrides: str | None
     allow_clock_override: bool
+    sweep_interval: int = 60
 
     @property
     def settings_file(self) -> Path:
@@ -36,7 +39,22 @@ def load_settings() -> Settings:
     url = os.environ.get("CREDITFLOW_DATABASE_URL") or file_values.get("database_url") or f"sqlite:///{home / 'creditflow.db'}"
     overrides = os.environ.get("CREDITFLOW_CALENDAR_OVERRIDES") or file_values.get("calendar_overrides") or None
     allow = os.environ.get("CREDITFLOW_ALLOW_CLOCK_OVERRIDE", "") in ("1", "true", "yes")
-    return Settings(home=home, database_url=url, calendar_overrides=overrides, allow_clock_override=allow)
+    interval = _seconds("CREDITFLOW_SWEEP_INTERVAL",
+                        os.environ.get("CREDITFLOW_SWEEP_INTERVAL") or file_values.get("sweep_interval") or 60)
+    return Settings(home=home, database_url=url, calendar_overrides=overrides, allow_clock_override=allow,
+                    sweep_interval=interval)
+
+
+def _seconds(name: str, value) -> int:
+    try:
+        seconds = int(str(value).strip())
+    except ValueError:
+        seconds = 0
+    if seconds < 1:
+        from .errors import BadInput
+
+        raise BadInput(f"{name} is a whole number of seconds >= 1, got {value!r}")
+    return seconds
 
 
 def calendar():
