@@ -2,8 +2,8 @@
 
 * ``deploy(pool)``: the sweep and the daily checkpoint as deployments on a **process work pool**
   (``creditflow deploy --pool NAME``); workers on any number of machines run them. On PostgreSQL
-  several workers share a sweep safely: ``fire_timer`` locks each timer with
-  ``FOR UPDATE SKIP LOCKED`` and re-checks its status in the transaction that fires it.
+  several workers share a sweep safely: each claims a case with ``FOR UPDATE SKIP LOCKED`` and
+  re-checks the timer in the transaction that fires it (docs/sweep.md).
 * ``served_deployments(interval)``: the same two flows for ``creditflow serve`` (one machine).
 * ``drop_missed_runs(names)``: the scheduled runs a stopped service missed; ``serve`` deletes them
   before it starts, because its start-up sweep has caught up already.
