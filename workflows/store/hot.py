@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 
 class _Plan:
-    __slots__ = ("sql", "positional", "binds", "defaults", "row", "results")
+    __slots__ = ("sql", "positional", "names", "binds", "defaults", "row", "results")
 
     def __init__(self, stmt, dialect, keys):
         compiled = stmt.compile(dialect=dialect, column_keys=list(keys))
@@ -31,6 +31,7 @@ class _Plan:
         names = list(compiled.positiontup) if dialect.positional else list(compiled.binds)
         # (name, processor or None) per bind parameter, in the order the DBAPI wants them.
         self.binds = [(n, compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names]
+        self.names = names if not any(p for _, p in self.binds) else None  # no processing at all: plain lookups
         self.defaults = _scalar_defaults(stmt, compiled, names, keys)
         self.row = self.results = None
         if stmt.is_select:
@@ -42,14 +43,16 @@ class _Plan:
         if self.defaults:
             values = {**self.defaults, **values}
         if self.positional:
-            return tuple(values[n] if p is None else p(values[n]) for n, p in self.binds)
+            if self.names is not None:
+                return tuple([values[n] for n in self.names])
+            return tuple([values[n] if p is None else p(values[n]) for n, p in self.binds])
         return {n: values[n] if p is None else p(values[n]) for n, p in self.binds}
 
     def rows(self, raw_rows) -> list:
         procs, make = self.results, self.row._make
         if not any(procs):
             return [make(r) for r in raw_rows]
-        return [make(v if p is None else p(v) for p, v in zip(procs, r)) for r in raw_rows]
+        return [make([v if p is None else p(v) for p, v in zip(procs, r)]) for r in raw_rows]
 
 
 def _scalar_defaults(stmt, compiled, names, keys) -> dict:
@@ -116,7 +119,7 @@ def run(conn: Connection, calls: list[Call], *, guard: bool = False) -> list[Cal
     for c in calls:
         c.plan = c.statement.plan(dialect, c.values)
     dbapi_error = dialect.loaded_dbapi.Error
-    if dialect.name == "postgresql":
+    if dialect.name == "postgresql" and len(calls) > 1:  # one statement gains nothing from a pipeline
         _run_pipeline(dbapi_conn, calls, guard, dbapi_error)
         return calls
     cur = dbapi_conn.cursor()
