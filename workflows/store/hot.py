@@ -9,7 +9,9 @@ read back is exactly what `Connection.execute` would have stored and read. Runs 
 transaction (a SQLAlchemy `Connection` in a transaction); never commits.
 
 On PostgreSQL `run` sends a batch of statements in one psycopg pipeline: one round trip for all of
-them (plus the BEGIN when the transaction has not started yet).
+them. (psycopg waits for its BEGIN before anything else, so the first statement of a transaction
+costs two round trips either way.) No SQLAlchemy events fire for these statements, and `echo`
+does not log them.
 """
 
 from __future__ import annotations
