@@ -1,5 +1,5 @@
 """workflows.store.hot: the engine's statements on the DBAPI cursor store exactly what SQLAlchemy
-would, a failed guard voids its batch, and other failures surface as SQLAlchemy errors (both backends)."""
+would, a failed guard stops its batch, and failures surface as SQLAlchemy errors (both backends)."""
 
 from __future__ import annotations
 
@@ -56,12 +56,12 @@ def test_values_round_trip_as_with_sqlalchemy(db):
     assert call.rows[0].at == AT and call.rows[0].flag is False
 
 
-def test_a_failed_guard_voids_the_batch_and_hides_its_consequences(db):
+def test_a_failed_guard_stops_the_batch(db):
     with db.begin() as conn:
         hot.run(conn, [hot.Call(INSERT, {"id": 1, **row("one")})])
     with db.connect() as conn:
         with conn.begin():
-            # stale version: the guard changes nothing; the duplicate name after it would fail
+            # stale version: the guard changes nothing, and the duplicate name after it is not tried
             calls = hot.run(conn, [hot.Call(BUMP, {"b_id": 1, "b_version": 7, "version": 8}),
                                    hot.Call(INSERT, {"id": 2, **row("one")})], guard=True)
             assert calls[0].rowcount == 0

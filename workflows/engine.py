@@ -255,9 +255,7 @@ class Engine:
         # Write the case under the optimistic version check before anything else of this transition:
         # a concurrent transition on the same case waits on the row (PostgreSQL) or the write lock
         # (SQLite) and then finds the version moved on — a conflict, never a silent overwrite. The
-        # case update guards the rest of the writes, which go out with it in one batch (one round
-        # trip on PostgreSQL). On a failed guard PostgreSQL may have run them too: the Conflict makes
-        # the caller roll back, as it must anyway for the document number taken above.
+        # case update guards the rest of the writes: they only run when it changed the row.
         writes = [hot.Call(_UPDATE_CASE, dict(
             b_id=case_id, b_version=version, state=dest, version=version + 1, data=to_json(data),
             is_final=dest in proc.final_states, overdue=overdue, log_seq=seq + 1, chain_head=log["hash"],

@@ -6,12 +6,12 @@ A `HotStatement` skips only that machinery: its SQL is SQLAlchemy's own compilat
 connection's dialect, and every value goes through the same bind and result processors of the
 column types (`TypeEngine.dialect_impl(dialect).bind_processor(dialect)`), so what is stored and
 read back is exactly what `Connection.execute` would have stored and read. Runs inside the caller's
-transaction (a SQLAlchemy `Connection` in a transaction); never commits.
+transaction (a SQLAlchemy `Connection` in a transaction); never commits. No SQLAlchemy events
+fire for these statements, and `echo` does not log them.
 
-On PostgreSQL `run` sends a batch of statements in one psycopg pipeline: one round trip for all of
-them. (psycopg waits for its BEGIN before anything else, so the first statement of a transaction
-costs two round trips either way.) No SQLAlchemy events fire for these statements, and `echo`
-does not log them.
+Measured and dropped: sending a transition's writes in one psycopg pipeline (one round trip
+instead of four on PostgreSQL). On the loopback connection of the benchmark the pipeline's own
+client work cost more than the three round trips it saved (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -101,69 +101,34 @@ class HotStatement:
 class Call:
     """One statement of a batch and, once run, its outcome: `rowcount`, and `rows` for a SELECT."""
 
-    __slots__ = ("statement", "values", "plan", "cursor", "rowcount", "rows")
+    __slots__ = ("statement", "values", "plan", "rowcount", "rows")
 
     def __init__(self, statement: HotStatement, values: dict):
         self.statement, self.values = statement, values
-        self.plan = self.cursor = self.rows = None
+        self.plan = self.rows = None
         self.rowcount = -1
 
 
 def run(conn: Connection, calls: list[Call], *, guard: bool = False) -> list[Call]:
     """Run `calls` in order in the connection's transaction.
 
-    With `guard`, the first call is a guard: the rest only count if it changed exactly one row.
-    When it did not, `run` returns with `calls[0].rowcount != 1` and the caller must abandon the
-    transaction: on PostgreSQL the rest went out in the same pipeline and may have written or
-    failed (a failure then is the guard's consequence and not reported)."""
+    With `guard`, the first call is a guard: unless it changed exactly one row, the rest are not
+    run and `calls[0].rowcount` says so."""
     dialect = conn.dialect
-    dbapi_conn = conn.connection.driver_connection
-    for c in calls:
-        c.plan = c.statement.plan(dialect, c.values)
     dbapi_error = dialect.loaded_dbapi.Error
-    if dialect.name == "postgresql" and len(calls) > 1:  # one statement gains nothing from a pipeline
-        _run_pipeline(dbapi_conn, calls, guard, dbapi_error)
-        return calls
-    cur = dbapi_conn.cursor()
+    cur = conn.connection.driver_connection.cursor()
     try:
         for i, c in enumerate(calls):
+            plan = c.plan = c.statement.plan(dialect, c.values)
             try:
-                cur.execute(c.plan.sql, c.plan.params(c.values))
-            except dbapi_error as exc:
-                raise _wrapped(c, exc, dbapi_error) from exc
+                cur.execute(plan.sql, plan.params(c.values))
+            except dbapi_error as exc:  # raised as Connection.execute would (IntegrityError, ...)
+                raise DBAPIError.instance(plan.sql, c.values, exc, dbapi_error) from exc
             c.rowcount = cur.rowcount
-            if c.plan.row is not None:
-                c.rows = c.plan.rows(cur.fetchall())
+            if plan.row is not None:
+                c.rows = plan.rows(cur.fetchall())
             if guard and i == 0 and c.rowcount != 1:
                 break
     finally:
         cur.close()
     return calls
-
-
-def _run_pipeline(pg, calls: list[Call], guard: bool, dbapi_error) -> None:
-    error = None
-    try:
-        with pg.pipeline():
-            for c in calls:
-                c.cursor = pg.cursor()
-                c.cursor.execute(c.plan.sql, c.plan.params(c.values))
-    except dbapi_error as exc:  # results are matched to their statements below
-        error = exc
-    failed = None
-    for c in calls:
-        cur = c.cursor
-        if cur is None or cur.pgresult is None:
-            failed = c  # it failed, or was skipped after an earlier failure
-            break
-        c.rowcount = cur.rowcount
-        if c.plan.row is not None:
-            c.rows = c.plan.rows(cur.fetchall())
-        cur.close()
-    if error is not None and not (guard and calls[0].rowcount not in (-1, 1)):
-        raise _wrapped(failed or calls[-1], error, dbapi_error) from error
-
-
-def _wrapped(call: Call, exc: Exception, dbapi_error) -> DBAPIError:
-    """The error as `Connection.execute` would raise it (IntegrityError, OperationalError, ...)."""
-    return DBAPIError.instance(call.plan.sql, call.values, exc, dbapi_error)
