@@ -104,6 +104,8 @@ class Call:
     __slots__ = ("statement", "values", "plan", "rowcount", "rows")
 
     def __init__(self, statement: HotStatement, values: dict):
+        if not isinstance(statement, HotStatement):  # e.g. a plain insert(...) planned by _timers
+            raise TypeError(f"wrap {statement!r} in hot.HotStatement once, at module level")
         self.statement, self.values = statement, values
         self.plan = self.rows = None
         self.rowcount = -1
