@@ -1,8 +1,11 @@
 """Persisted transitions per second: the engine (state, version, timers, hash-chained log row and a
 rendered, numbered notice, one transaction each) against a bare `transitions`-plus-SQL baseline
-(state UPDATE and one log INSERT per step, one transaction each), same database settings, one run.
+(state UPDATE and one log INSERT per step, one transaction each), same database settings.
+Each run measures the engine and then the baseline on fresh databases; with --runs N (default 3)
+the table gives the median of the N runs (the machine's load average is printed with each run:
+other work on the machine moves these figures a lot).
 
-Run:  python bench/bench_engine.py [--backend sqlite|postgresql|both] [--n 2000]
+Run:  python bench/bench_engine.py [--backend sqlite|postgresql|both] [--n 2000] [--runs 3]
 PostgreSQL: CREDITFLOW_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres) as admin URL.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -111,25 +115,36 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--backend", default="both", choices=["sqlite", "postgresql", "both"])
     p.add_argument("--n", type=int, default=2000)
+    p.add_argument("--runs", type=int, default=3)
     args = p.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; n={args.n}")
-    print("| backend | engine transitions/s | bare baseline/s | engine / baseline |")
-    print("|---|---:|---:|---:|")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"n={args.n}, median of {args.runs} run(s)")
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for backend in backends:
-            url, drop = fresh_url(backend, Path(tmp))
-            try:
-                ours = engine_rate(url, Path(tmp), args.n)
-            finally:
-                drop()
-            url, drop = fresh_url(backend, Path(tmp))
-            try:
-                bare = baseline_rate(url, args.n)
-            finally:
-                drop()
-            print(f"| {backend} | {ours:,.0f} | {bare:,.0f} | {ours / bare:.2f} |")
-            sys.stdout.flush()
+            ours, bare = [], []
+            for run in range(args.runs):
+                load = os.getloadavg()[0]
+                url, drop = fresh_url(backend, Path(tmp))
+                try:
+                    ours.append(engine_rate(url, Path(tmp), args.n))
+                finally:
+                    drop()
+                url, drop = fresh_url(backend, Path(tmp))
+                try:
+                    bare.append(baseline_rate(url, args.n))
+                finally:
+                    drop()
+                print(f"  {backend} run {run + 1}: engine {ours[-1]:,.0f}/s, baseline {bare[-1]:,.0f}/s, "
+                      f"ratio {ours[-1] / bare[-1]:.2f} (load average before: {load:.2f})")
+                sys.stdout.flush()
+            rows.append((backend, statistics.median(ours), statistics.median(bare),
+                         statistics.median(o / b for o, b in zip(ours, bare))))
+    print("| backend | engine transitions/s | bare baseline/s | engine / baseline |")
+    print("|---|---:|---:|---:|")
+    for backend, o, b, ratio in rows:
+        print(f"| {backend} | {o:,.0f} | {b:,.0f} | {ratio:.2f} |")
 
 
 if __name__ == "__main__":

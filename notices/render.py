@@ -73,6 +73,7 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the release: no stat() of every template on every render
     )
     env.filters.update(mask_id=mask_id, mask_name=mask_name, date_zh=date_zh, person_name=person_name,
                        person_id=person_id)
@@ -98,13 +99,15 @@ class RenderedNotice:
 _BLOCK = re.compile(r"</(p|div|h1|h2|h3|li|tr|table|section|header|footer|th)>|<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]+>")
 _STYLE = re.compile(r"<(style|script)[^>]*>.*?</\1>", re.S | re.I)
+_BLANKS = re.compile(r"[ \t]+")
 
 
 def html_to_text(markup: str) -> str:
     body = _STYLE.sub("", markup)
     body = _BLOCK.sub("\n", body)
     body = _html.unescape(_TAG.sub("", body))
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in body.splitlines()]
+    sub = _BLANKS.sub
+    lines = [sub(" ", line).strip() for line in body.splitlines()]
     return "\n".join(line for line in lines if line)
 
 

@@ -31,14 +31,16 @@ from .auditing import refuse_read_only
 from .errors import BadInput, Conflict
 from .errors import Refused as RefusedError
 from .inputs import parse_inputs, to_json
-from .store import repo
+from .store import hot, repo
 from .store.tables import archive_entries, cases, notices, transitions
 
-_INSERT_NOTICE = insert(notices)
-_INSERT_LOG = insert(transitions)
-_INSERT_ARCHIVE = insert(archive_entries)
+_INSERT_NOTICE = hot.HotStatement(insert(notices))
+_INSERT_LOG = hot.HotStatement(insert(transitions))
+_INSERT_ARCHIVE = hot.HotStatement(insert(archive_entries))
 _INSERT_CASE = insert(cases).returning(cases.c.id)
-_UPDATE_CASE = update(cases).where(and_(cases.c.id == bindparam("b_id"), cases.c.version == bindparam("b_version")))
+_UPDATE_CASE = hot.HotStatement(
+    update(cases).where(and_(cases.c.id == bindparam("b_id"), cases.c.version == bindparam("b_version"))))
+_UNREAD = object()  # "not read yet" (None means "read: there is no such row")
 
 
 @dataclass
@@ -110,15 +112,16 @@ class Engine:
         return self._apply(conn, proc, None, [], request, subject_id=subject_id, parent=parent, subject=subject)
 
     def advance(self, conn: Connection, case_id: int, request: Request) -> Outcome:
-        row = repo.case_row(conn, case_id)
-        if row is None:
+        found = repo.for_transition(conn, case_id, request.actor)  # case, subject, user, timers: one query
+        if found is None:
             raise BadInput(f"unknown case {case_id}", code="unknown_case")
+        row, subject, user, timer_rows = found
         proc = self._procedure(row.kind, row.declaration_version)
         if request.expected_version is not None and request.expected_version != row.version:
             raise Conflict(f"case {case_id} is at version {row.version}, not {request.expected_version}: "
                            "someone changed it first; reload and try again")
-        return self._apply(conn, proc, row, repo.timers_of(conn, case_id), request, subject_id=row.subject_id,
-                           parent=None)
+        return self._apply(conn, proc, row, timer_rows, request, subject_id=row.subject_id, parent=None,
+                           subject=subject, user=user)
 
     def available(self, conn: Connection, case_id: int, actor_name: str) -> list[str]:
         row = repo.case_row(conn, case_id)
@@ -140,8 +143,9 @@ class Engine:
             raise BadInput(f"case was opened under {kind} declaration v{version}, which this release does not carry")
         return proc
 
-    def _actor(self, conn: Connection, name: str) -> Actor:
-        row = repo.user_row(conn, name)
+    def _actor(self, conn: Connection, name: str, row=_UNREAD) -> Actor:
+        if row is _UNREAD:
+            row = repo.user_row(conn, name)
         if row is None:
             raise BadInput(f"unknown user {name!r}; add it with `creditflow user add {name} --role handler`",
                            code="unknown_user")
@@ -170,7 +174,7 @@ class Engine:
     # -- the transition ----------------------------------------------------------------------------
 
     def _apply(self, conn, proc: Procedure, row, timer_rows, req: Request, *, subject_id, parent,
-               subject=None) -> Outcome:
+               subject=None, user=_UNREAD) -> Outcome:
         machine = MACHINES[proc.kind]
         state = row.state if row is not None else NEW
         candidates = proc.transitions_for(req.trigger, state)
@@ -179,7 +183,7 @@ class Engine:
                 machine.fire(state, req.trigger, None)  # raises the refusal naming what is allowed
             except Refusal as r:
                 raise _refused(r) from None
-        actor = self._actor(conn, req.actor)
+        actor = self._actor(conn, req.actor, user)
         refuse_read_only(actor.name, actor.roles)  # the auditor reads everything and changes nothing
         specs = {}
         for t in candidates:
@@ -252,27 +256,27 @@ class Engine:
 
         # Write the case under the optimistic version check before anything else of this transition:
         # a concurrent transition on the same case waits on the row (PostgreSQL) or the write lock
-        # (SQLite) and then finds the version moved on — a conflict, never a silent overwrite.
-        written = conn.execute(_UPDATE_CASE, dict(
+        # (SQLite) and then finds the version moved on — a conflict, never a silent overwrite. The
+        # case update guards the rest of the writes: they only run when it changed the row.
+        writes = [hot.Call(_UPDATE_CASE, dict(
             b_id=case_id, b_version=version, state=dest, version=version + 1, data=to_json(data),
             is_final=dest in proc.final_states, overdue=overdue, log_seq=seq + 1, chain_head=log["hash"],
-            updated_at=now)).rowcount
-        if written != 1:
-            raise Conflict(f"case {case_id} was changed by someone else while this transition ran; reload and try again")
-        for stmt, params in timer_writes:
-            conn.execute(stmt, params)
-        conn.execute(_INSERT_NOTICE, dict(
+            updated_at=now))]
+        writes += [hot.Call(stmt, params) for stmt, params in timer_writes]
+        writes.append(hot.Call(_INSERT_NOTICE, dict(
             number=number, department=settings["number_prefix"], series=t.notice.series, year=issued_on.year, seq=n,
             case_id=case_id, transition_seq=seq + 1, template=t.notice.template, title=t.notice.title,
             audience=t.notice.audience, addressee=_addressee(t.notice.audience, subject, settings),
-            html=rendered.html, text=rendered.text, content_hash=rendered.content_hash, issued_at=now))
-        conn.execute(_INSERT_LOG, log)
+            html=rendered.html, text=rendered.text, content_hash=rendered.content_hash, issued_at=now)))
+        writes.append(hot.Call(_INSERT_LOG, log))
         for entry in archive:
-            conn.execute(_INSERT_ARCHIVE, dict(
+            writes.append(hot.Call(_INSERT_ARCHIVE, dict(
                 subject_id=subject_id, case_id=case_id, collected_by=settings["department_name"],
                 determined_on=date.fromisoformat(entry["determined_on"]), kind=entry["kind"],
                 category=entry["category"], facts=entry["facts"], disclosure_until=None, rule=entry["rule"],
-                created_at=now))
+                created_at=now)))
+        if hot.run(conn, writes, guard=True)[0].rowcount != 1:
+            raise Conflict(f"case {case_id} was changed by someone else while this transition ran; reload and try again")
 
         outcome = Outcome(case_id, dest, version + 1, number, seq + 1)
         if t.parent is not None and parent_id is not None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 
 from ..errors import BadInput
 
@@ -35,7 +37,13 @@ def _sqlite_setup(engine: Engine) -> None:
         # A long read (audit verify, export) asks for a plain BEGIN instead: in WAL mode it reads
         # one consistent snapshot and never blocks a writer (execution option sqlite_begin="DEFERRED").
         mode = "DEFERRED" if conn.get_execution_options().get("sqlite_begin") == "DEFERRED" else "IMMEDIATE"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # On the DBAPI connection: every transaction starts here, and exec_driver_sql costs as much
+        # as the BEGIN itself.
+        dbapi_conn = conn.connection.driver_connection
+        try:
+            dbapi_conn.execute(f"BEGIN {mode}")
+        except sqlite3.Error as exc:  # raised as exec_driver_sql would (e.g. OperationalError: locked)
+            raise DBAPIError.instance(f"BEGIN {mode}", (), exc, sqlite3.Error) from exc
 
 
 def make_engine(url: str) -> Engine:

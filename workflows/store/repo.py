@@ -5,11 +5,14 @@ Hot-path statements are built once (with bind parameters) so each call only bind
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, insert, select, text, update
+from collections import namedtuple
+
+from sqlalchemy import Integer, and_, bindparam, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from ..errors import BadInput
-from .tables import cases, subjects, timers, users  # noqa: F401 (timers: the engine builds its INSERT from repo.timers)
+from . import hot
+from .tables import cases, subjects, timers, users
 from .tables import deployment as deployment_table
 
 DEPLOYMENT_KEYS = ("department_name", "number_prefix", "reconsideration_body", "court")
@@ -23,8 +26,29 @@ _CHILDREN_OF_KIND = select(cases).where(and_(cases.c.parent_id == bindparam("id"
     .order_by(cases.c.id)
 _OF_SUBJECT = select(cases).where(and_(cases.c.subject_id == bindparam("sid"), cases.c.kind == bindparam("kind"))) \
     .order_by(cases.c.id)
-INSERT_TIMER = insert(timers)
-UPDATE_TIMER = update(timers).where(and_(timers.c.case_id == bindparam("b_case_id"), timers.c.name == bindparam("b_name")))
+INSERT_TIMER = hot.HotStatement(insert(timers))
+UPDATE_TIMER = hot.HotStatement(update(timers).where(and_(timers.c.case_id == bindparam("b_case_id"),
+                                                          timers.c.name == bindparam("b_name"))))
+
+# Everything a transition on an existing case reads, in one statement: the case, its subject, the
+# acting user (by name) and the case's timers (one result row per timer, ordered by id).
+_CASE_KEYS, _SUBJECT_KEYS, _TIMER_KEYS = tuple(cases.c.keys()), tuple(subjects.c.keys()), tuple(timers.c.keys())
+CaseRow = namedtuple("CaseRow", _CASE_KEYS)
+SubjectRow = namedtuple("SubjectRow", _SUBJECT_KEYS)
+UserRow = namedtuple("UserRow", ("name", "roles"))
+TimerRow = namedtuple("TimerRow", _TIMER_KEYS)
+_FOR_TRANSITION = hot.HotStatement(
+    select(*cases.c, *(subjects.c[k].label(f"subject__{k}") for k in _SUBJECT_KEYS),
+           users.c.name.label("user__name"), users.c.roles.label("user__roles"),
+           *(timers.c[k].label(f"timer__{k}") for k in _TIMER_KEYS))
+    .select_from(cases.outerjoin(subjects, subjects.c.id == cases.c.subject_id)
+                 .outerjoin(users, users.c.name == bindparam("actor"))
+                 .outerjoin(timers, timers.c.case_id == cases.c.id))
+    .where(cases.c.id == bindparam("id"))
+    .order_by(timers.c.id))
+_S0 = len(_CASE_KEYS)
+_U0 = _S0 + len(_SUBJECT_KEYS)
+_T0 = _U0 + 2
 
 
 def deployment_settings(conn: Connection) -> dict:
@@ -55,6 +79,20 @@ def case_row(conn: Connection, case_id: int):
     return conn.execute(_CASE, {"id": case_id}).first()
 
 
+def for_transition(conn: Connection, case_id: int, actor: str):
+    """(case, subject, user, timers) for a transition on `case_id` by `actor`, in one round trip;
+    None when the case does not exist. The subject and user are None when missing."""
+    (call,) = hot.run(conn, [hot.Call(_FOR_TRANSITION, {"id": case_id, "actor": actor})])
+    if not call.rows:
+        return None
+    first = call.rows[0]
+    case = CaseRow._make(first[:_S0])
+    subject = SubjectRow._make(first[_S0:_U0]) if first[_S0] is not None else None
+    user = UserRow._make(first[_U0:_T0]) if first[_U0] is not None else None
+    timer_rows = [TimerRow._make(r[_T0:]) for r in call.rows if r[_T0] is not None]
+    return case, subject, user, timer_rows
+
+
 def children_of(conn: Connection, case_id: int, kind: str | None = None):
     if kind:
         return conn.execute(_CHILDREN_OF_KIND, {"id": case_id, "kind": kind}).all()
@@ -71,15 +109,16 @@ def timers_of(conn: Connection, case_id: int):
 
 # One statement for both backends (SQLite >= 3.35 and PostgreSQL): text() is compiled once and cached,
 # where the dialect-specific on_conflict constructs are recompiled on every call.
-_SEQUENCE = text(
+_SEQUENCE = hot.HotStatement(text(
     "INSERT INTO number_sequences (department, series, year, last) VALUES (:dept, :series, :year, 1) "
     "ON CONFLICT (department, series, year) DO UPDATE SET last = number_sequences.last + 1 RETURNING last"
-)
+).columns(last=Integer))
 
 
 def next_notice_number(conn: Connection, settings: dict, series: str, year: int) -> tuple[str, int]:
     """Take the next document number of (department, series, year): gapless, because the
     increment rolls back with the transaction, and race-free, because the upsert locks the row."""
     dept = settings["number_prefix"]
-    n = conn.execute(_SEQUENCE, {"dept": dept, "series": series, "year": year}).scalar_one()
+    (call,) = hot.run(conn, [hot.Call(_SEQUENCE, {"dept": dept, "series": series, "year": year})])
+    (n,) = call.rows[0]
     return f"{dept}{series}〔{year}〕{n}号", n
