@@ -95,6 +95,16 @@ class RenderedNotice:
     text: str
     content_hash: str  # sha256 of the HTML as stored
 
+    def numbered(self, placeholder: str, number: str) -> "RenderedNotice":
+        """The notice with its document number put in where it was rendered with `placeholder`.
+
+        The engine renders before it takes the number, so the number row (locked until commit, to keep
+        numbers gapless) is held only for the writes, not for the rendering."""
+        if placeholder not in self.html:
+            raise ValueError("the notice was not rendered with the number placeholder")
+        html = self.html.replace(placeholder, number)
+        return RenderedNotice(html, self.text.replace(placeholder, number), hashlib.sha256(html.encode("utf-8")).hexdigest())
+
 
 _BLOCK = re.compile(r"</(p|div|h1|h2|h3|li|tr|table|section|header|footer|th)>|<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]+>")

@@ -75,10 +75,19 @@ def story(tmp_path_factory):
     _users(s)
     contexts: dict[str, dict] = {}
 
+    class Captured:
+        """The draft the engine numbers: remembers the context under the number it gets."""
+
+        def __init__(self, draft, context):
+            self.draft, self.context = draft, context
+
+        def numbered(self, placeholder, number):
+            self.context["notice"]["number"] = number
+            contexts[number] = self.context
+            return self.draft.numbered(placeholder, number)
+
     def capture(template, context):
-        out = render(template, context)
-        contexts[context["notice"]["number"]] = _resolved(context)
-        return out
+        return Captured(render(template, context), _resolved(context))
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(engine_module, "render", capture)
@@ -157,6 +166,7 @@ def test_pdf_layout_a4_page_numbers_and_issue_instant(pdfs, story):
 def test_html_conventions(story):
     for e in story["entries"]:
         html = story["svc"].show_notice(e["number"])["html"]
+        assert "\ue000" not in html and e["number"] in html  # numbered after rendering, nothing left over
         assert '<meta name="dcterms.created" content="2026-' in html
         assert "〔2026〕" in html and "[2026]" not in html
         assert re.search(r'<div class="date">2026年\d{1,2}月\d{1,2}日</div>', html)  # 成文日期, Arabic numerals

@@ -41,6 +41,7 @@ _INSERT_CASE = insert(cases).returning(cases.c.id)
 _UPDATE_CASE = hot.HotStatement(
     update(cases).where(and_(cases.c.id == bindparam("b_id"), cases.c.version == bindparam("b_version"))))
 _UNREAD = object()  # "not read yet" (None means "read: there is no such row")
+NUMBER_PLACEHOLDER = "\ue000文号\ue000"  # private-use marks: never in a template or in a case's data
 
 
 @dataclass
@@ -233,15 +234,17 @@ class Engine:
         case_after = CaseView(case_id, proc.kind, dest, version + 1, data, subject_id,
                               {name: _timer_view(v) for name, v in timers_after.items()})
 
-        # The notice: numbered (gapless: the increment rolls back with this transaction) and rendered.
+        # The notice: rendered, then numbered (gapless: the increment rolls back with this transaction;
+        # taken last, so the number row stays locked only for the writes and the commit).
         settings = self.settings(conn)
         issued_on = ctx.today
-        number, n = repo.next_notice_number(conn, settings, t.notice.series, issued_on.year)
         if subject is None:
             subject = repo.subject_row(conn, subject_id)
-        context = self._notice_context(conn, proc, t, settings, number, issued_on, subject, case_after, timers_after,
-                                       state, ctx, inputs, actor)
-        rendered = render(t.notice.template, context)
+        context = self._notice_context(conn, proc, t, settings, NUMBER_PLACEHOLDER, issued_on, subject, case_after,
+                                       timers_after, state, ctx, inputs, actor)
+        draft = render(t.notice.template, context)
+        number, n = repo.next_notice_number(conn, settings, t.notice.series, issued_on.year)
+        rendered = draft.numbered(NUMBER_PLACEHOLDER, number)
 
         # The log row, chained to the case's previous row.
         log = {
