@@ -109,7 +109,7 @@ def test_cli_errors_and_exit_codes(cf):
 
 
 def test_incidents_and_calendar_reload_from_the_command_line(cf, tmp_path):
-    from test_sweeping import CALENDAR_2027
+    from notice_story import CALENDAR_2027
 
     cf("init")
     cf("user", "add", "alice", "--role", "handler")

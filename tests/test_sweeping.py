@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from calendars import SHANGHAI
 from conftest import PERSON_ID, at, make_services
+from notice_story import CALENDAR_2027
 from notices import environment, template_exists
 from states import MACHINES, NEW, PROCEDURES, ProcedureMachine, common, validate
 from states.identifiers import id_check_digit
@@ -352,15 +353,6 @@ def test_on_sqlite_one_sweeper_at_a_time(tmp_path):
 
 
 # -- new calendar data ----------------------------------------------------------------------------------------
-
-CALENDAR_2027 = """
-[[year]]
-year = 2027
-notice = "国务院办公厅关于2027年部分节假日安排的通知（测试数据，非真实安排）"
-mode = "patch"
-confirmed = true
-days_off = [ { date = 2027-01-04, name = "元旦（测试用调整）" } ]
-"""
 
 
 def test_new_calendar_data_moves_provisional_deadlines_once(svc, tmp_path):
