@@ -74,21 +74,15 @@ def _blocked_cases(now: datetime):
 
 
 def _due_queries(as_of: datetime, now: datetime, limit: int, case_id: int | None = None):
-    running = timers.c.status == "running"
-    expiry_where = [running, timers.c.ends_at <= as_of]
-    remind_where = [running, timers.c.remind_at <= as_of]
-    if case_id is None:
-        expiry_where.append(timers.c.case_id.not_in(_blocked_cases(now)))
-        remind_where.append(timers.c.case_id.not_in(_blocked_cases(now)))
-    else:
-        expiry_where.append(timers.c.case_id == case_id)
-        remind_where.append(timers.c.case_id == case_id)
-    base = [timers.c.id, timers.c.case_id, cases.c.kind, timers.c.on_expiry]
-    expiries = select(*base, timers.c.ends_at.label("due_at")).join(cases, cases.c.id == timers.c.case_id) \
-        .where(and_(*expiry_where)).order_by(timers.c.ends_at, timers.c.id).limit(limit)
-    reminders = select(*base, timers.c.remind_at.label("due_at")).join(cases, cases.c.id == timers.c.case_id) \
-        .where(and_(*remind_where)).order_by(timers.c.remind_at, timers.c.id).limit(limit)
-    return expiries, reminders
+    """Expiries and reminders due as of `as_of`, each by its own index (status, ends_at / remind_at)."""
+    scope = timers.c.case_id == case_id if case_id is not None else timers.c.case_id.not_in(_blocked_cases(now))
+
+    def due(column):
+        return select(timers.c.id, timers.c.case_id, cases.c.kind, timers.c.on_expiry, column.label("due_at")) \
+            .join(cases, cases.c.id == timers.c.case_id) \
+            .where(timers.c.status == "running", column <= as_of, scope).order_by(column, timers.c.id).limit(limit)
+
+    return due(timers.c.ends_at), due(timers.c.remind_at)
 
 
 def _due_work(conn, as_of: datetime, now: datetime, limit: int, case_id: int | None = None) -> list[DueWork]:
@@ -216,9 +210,7 @@ class SweepServices:
             other = self._take_lease(holder)
             if other is not None:
                 return {"as_of": as_of.isoformat(), "skipped": f"another sweep is running ({other})",
-                        "fired": [], "reminded": [], "failed": [], "deferred": [],
-                        "counts": {"fired": 0, "reminded": 0, "failed": 0, "deferred": 0}, "incidents": None,
-                        "checkpoint": None}
+                        "counts": _Report().counts, **_Report().items, "incidents": None, "checkpoint": None}
         report = _Report()
         passed = set()  # cases that must wait (locked elsewhere, changed meanwhile, failed): not retried in this sweep
         try:
