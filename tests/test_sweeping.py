@@ -306,7 +306,7 @@ def test_two_concurrent_sweeps_on_postgresql_never_fire_a_timer_twice(pg_url, tm
     svc.init(department_name="郑州市医疗保障局", number_prefix="郑医保")
     svc.add_user("alice", ["handler"])
     sweepers = [type(svc)(make_engine(pg_url), svc.settings) for _ in range(2)]
-    subjects = [_person(svc, i) for i in range(30)]
+    subjects = [_person(svc, i) for i in range(40)]
     for round_ in range(6):
         year = 2019 + round_
         with frozen_at(at("2026-02-06 09:00")):
@@ -327,6 +327,8 @@ def test_two_concurrent_sweeps_on_postgresql_never_fire_a_timer_twice(pg_url, tm
             t.join(timeout=120)
         assert not errors
         assert sum(r["counts"]["fired"] for r in results) == len(subjects)
+        assert [r["counts"]["failed"] for r in results] == [0, 0]  # no stale read of a timer the other fired
+        assert svc.list_incidents(include_resolved=True) == []
         with svc.uow() as uow:
             fired = uow.conn.execute(select(transitions.c.case_id).where(transitions.c.trigger == "window_expired")).all()
         assert len(fired) == len(set(fired)) == len(subjects) * (round_ + 1)

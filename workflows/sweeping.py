@@ -140,10 +140,12 @@ class SweepServices:
         with self.uow() as uow:
             conn = uow.conn
             # Claim the case and re-read the timer in one statement; SKIP LOCKED leaves a case another
-            # sweeper (or a person) holds to them.
+            # sweeper (or a person) holds to them. Both rows are locked: PostgreSQL then returns their
+            # latest committed versions, so a timer another sweeper fired a moment ago reads as fired
+            # (locking only the case would return the timer as of the statement's snapshot).
             claim = select(timers).join(cases, cases.c.id == timers.c.case_id).where(timers.c.id == item.timer_id)
             if conn.dialect.name == "postgresql":
-                claim = claim.with_for_update(of=cases, skip_locked=True)
+                claim = claim.with_for_update(of=(cases, timers), skip_locked=True)
             row = conn.execute(claim).first()
             if row is None:
                 return "locked"
