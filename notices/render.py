@@ -115,10 +115,9 @@ _BLANKS = re.compile(r"[ \t]+")
 def html_to_text(markup: str) -> str:
     body = _STYLE.sub("", markup)
     body = _BLOCK.sub("\n", body)
-    body = _html.unescape(_TAG.sub("", body))
-    sub = _BLANKS.sub
-    lines = [sub(" ", line).strip() for line in body.splitlines()]
-    return "\n".join(line for line in lines if line)
+    # One pass for the blank runs: [ \t]+ never spans a line break, so this equals collapsing line by line.
+    body = _BLANKS.sub(" ", _html.unescape(_TAG.sub("", body)))
+    return "\n".join(stripped for line in body.splitlines() if (stripped := line.strip()))
 
 
 def render(template: str, context: dict) -> RenderedNotice:

@@ -18,6 +18,8 @@ import sys
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text as sql
 from sqlalchemy.exc import DBAPIError
 
@@ -25,7 +27,7 @@ import notice_story
 from conftest import HOSPITAL_USCC, PERSON_ID, at, make_services
 from notices import render
 from notices.privacy import mask_id, mask_name, needs_masking, party_view
-from notices.render import date_zh, typefaces
+from notices.render import date_zh, html_to_text, typefaces
 from states import PROCEDURES
 from workflows import documents
 from workflows.clock import frozen_at
@@ -222,6 +224,20 @@ def test_the_masking_rule():
     assert party_view(hospital, "public")["identifier"] == HOSPITAL_USCC  # institutions are public by law
     assert party_view(PERSON, "public") == {"name": "李**", "identifier": "1101**********002X",
                                             "identifier_label": "公民身份号码", "masked": True}
+
+
+@given(st.lists(st.sampled_from(["甲", "a", " ", "\t", "\n", "\r\n", "\u3000", "<p>", "</p>", "<br/>", "&amp;", "&#32;"]),
+                max_size=40))
+def test_the_text_form_collapses_blanks_per_line(pieces):
+    markup = "<style>p { x: 1 }</style>" + "".join(pieces)
+    out = html_to_text(markup)
+    # The reference: tags to line breaks, entities decoded, each line's runs of spaces and tabs
+    # collapsed and the line trimmed, empty lines dropped.
+    body = re.sub(r"</p>|<br/>", "\n", "".join(pieces))
+    body = re.sub(r"<[^>]+>", "", body).replace("&amp;", "&").replace("&#32;", " ")
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in body.splitlines()]
+    assert out == "\n".join(line for line in lines if line)
+    assert "x: 1" not in out and "  " not in out and "\t" not in out
 
 
 def test_licensed_fonts_replace_the_standins():
