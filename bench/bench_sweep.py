@@ -1,6 +1,7 @@
 """The deadline sweep on PostgreSQL (issue 7): 100,000 due timers among 1,000,000 open cases.
 
 Run:  python bench/bench_sweep.py [--due 100000] [--open 1000000] [--workers 1,2] [--batch 500] [--keep] [--profile]
+      [--due-work-only]
       python bench/bench_sweep.py --quick          (2,000 due / 20,000 open: to try it out)
       --pg-url is the admin URL (default postgresql://postgres@127.0.0.1:5432/postgres).
 
@@ -396,10 +397,12 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="py-spy the 1-worker run's sweeper for 30 s")
     ap.add_argument("--quick", action="store_true", help="2,000 due / 20,000 open, to try it out")
     ap.add_argument("--keep", action="store_true", help="keep the databases (names printed)")
+    ap.add_argument("--due-work-only", action="store_true",
+                    help="build the bases and time the due-work query only (no sweep runs)")
     a = ap.parse_args()
     if a.quick:
         a.due, a.open = 2_000, 20_000
-    worker_counts = [int(w) for w in a.workers.split(",") if w]
+    worker_counts = [] if a.due_work_only else [int(w) for w in a.workers.split(",") if w]
     admin = a.pg_url
     prefix = f"cf_sweep_{uuid.uuid4().hex[:6]}"
     created: list[str] = []
@@ -436,7 +439,7 @@ def main() -> None:
             with psycopg.connect(big["url"]) as c:
                 small_as_of = c.execute("SELECT ends_at FROM timers WHERE status = 'running' ORDER BY ends_at, id "
                                         "OFFSET %s LIMIT 1", (target - 1,)).fetchone()[0]
-            for batch in (a.batch, a.batch * 10):
+            for batch in (() if a.due_work_only else (a.batch, a.batch * 10)):
                 runs.append(run_sweep(admin, big, f"s{batch}", small_as_of, 1, batch, home, created, log))
         finally:
             if not a.keep:

@@ -102,8 +102,10 @@ timers = Table(
     Column("remind_at", UTCDateTime, nullable=True),
     Column("reminded_for", Date, nullable=True),
     UniqueConstraint("case_id", "name", name="uq_timers_case_name"),
-    Index("ix_timers_due", "status", "ends_at"),
-    Index("ix_timers_remind", "status", "remind_at"),
+    # Due work is read in (instant, id) order; ending with id lets a LIMIT stop after `limit` entries
+    # even when thousands of deadlines share one instant (migration 0005).
+    Index("ix_timers_due", "status", "ends_at", "id"),
+    Index("ix_timers_remind", "status", "remind_at", "id"),
 )
 
 # A timer whose expiry, reminder or recompute raised: recorded outside the failed transaction,
