@@ -434,13 +434,14 @@ def main() -> None:
                                       profile=profile_path if (a.profile and w == 1) else None))
                 if profile_path and w == 1:
                     prof = summarise_profile(profile_path)
-            # memory bounded by the batch: a smaller set (as_of earlier), batch 500 and 5,000
-            target = max(int(a.due * a.small_fraction), 1)
-            with psycopg.connect(big["url"]) as c:
-                small_as_of = c.execute("SELECT ends_at FROM timers WHERE status = 'running' ORDER BY ends_at, id "
-                                        "OFFSET %s LIMIT 1", (target - 1,)).fetchone()[0]
-            for batch in (() if a.due_work_only else (a.batch, a.batch * 10)):
-                runs.append(run_sweep(admin, big, f"s{batch}", small_as_of, 1, batch, home, created, log))
+            if not a.due_work_only:
+                # memory bounded by the batch: a smaller set (as_of earlier), batch 500 and 5,000
+                target = max(int(a.due * a.small_fraction), 1)
+                with psycopg.connect(big["url"]) as c:
+                    small_as_of = c.execute("SELECT ends_at FROM timers WHERE status = 'running' ORDER BY ends_at, id "
+                                            "OFFSET %s LIMIT 1", (target - 1,)).fetchone()[0]
+                for batch in (a.batch, a.batch * 10):
+                    runs.append(run_sweep(admin, big, f"s{batch}", small_as_of, 1, batch, home, created, log))
         finally:
             if not a.keep:
                 for name in created:
