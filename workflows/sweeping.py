@@ -74,7 +74,7 @@ def _blocked_cases(now: datetime):
 
 
 def _due_queries(as_of: datetime, now: datetime, limit: int, case_id: int | None = None):
-    """Expiries and reminders due as of `as_of`, each by its own index (status, ends_at / remind_at)."""
+    """Expiries and reminders due as of `as_of`, each by its own index (status, ends_at / remind_at, id)."""
     scope = timers.c.case_id == case_id if case_id is not None else timers.c.case_id.not_in(_blocked_cases(now))
 
     def due(column):
@@ -139,14 +139,8 @@ class SweepServices:
         failure = None
         with self.uow() as uow:
             conn = uow.conn
-            # Claim the case and re-read the timer in one statement; SKIP LOCKED leaves a case another
-            # sweeper (or a person) holds to them. Both rows are locked: PostgreSQL then returns their
-            # latest committed versions, so a timer another sweeper fired a moment ago reads as fired
-            # (locking only the case would return the timer as of the statement's snapshot).
-            claim = select(timers).join(cases, cases.c.id == timers.c.case_id).where(timers.c.id == item.timer_id)
-            if conn.dialect.name == "postgresql":
-                claim = claim.with_for_update(of=(cases, timers), skip_locked=True)
-            row = conn.execute(claim).first()
+            # SKIP LOCKED leaves a case another sweeper (or a person) holds to them.
+            row = _locked_timer(conn, item.timer_id, skip_locked=True)
             if row is None:
                 return "locked"
             if not _still_due(row, item, as_of):
@@ -211,8 +205,9 @@ class SweepServices:
         if sqlite:
             other = self._take_lease(holder)
             if other is not None:
+                nothing = _Report()
                 return {"as_of": as_of.isoformat(), "skipped": f"another sweep is running ({other})",
-                        "counts": _Report().counts, **_Report().items, "incidents": None, "checkpoint": None}
+                        "counts": nothing.counts, **nothing.items, "incidents": None, "checkpoint": None}
         report = _Report()
         passed = set()  # cases that must wait (locked elsewhere, changed meanwhile, failed): not retried in this sweep
         try:
@@ -384,12 +379,7 @@ class SweepServices:
         cal = self.engine.calendar
         with self.uow() as uow:
             conn = uow.conn
-            t = conn.execute(select(timers).where(timers.c.id == timer_id)).first()
-            lock = select(cases.c.id, cases.c.kind).where(cases.c.id == t.case_id)
-            if conn.dialect.name == "postgresql":
-                lock = lock.with_for_update()
-            case = conn.execute(lock).first()
-            t = conn.execute(select(timers).where(timers.c.id == timer_id)).first()  # as of the lock
+            t = _locked_timer(conn, timer_id, skip_locked=False)
             if t.status not in ("running", "suspended") or t.calendar_version == cal.version:
                 return None
             period = timer_period(cal, t.unit, t.clock, clock.today())
@@ -401,7 +391,7 @@ class SweepServices:
                     calendar_version=cal.version, provisional=period.provisional, updated_at=clock.real_now()))
                 uow.commit()
                 return {**base, "moved": False, "confirmed": t.provisional and not period.provisional}
-            spec = PROCEDURES[case.kind].timer(t.name)
+            spec = PROCEDURES[t.kind].timer(t.name)
             # The schedule that moved it: the newly published years are the late ones (a schedule is
             # published for the coming year), i.e. those of the old and new last days. Named by the
             # announcing notice only: a local override file's path is no business of the addressee.
@@ -416,6 +406,17 @@ class SweepServices:
                     "calendar_source": source}))
             uow.commit()
         return {**base, "moved": True, "confirmed": not period.provisional, "notice": out.notice}
+
+
+def _locked_timer(conn, timer_id: int, *, skip_locked: bool):
+    """The timer row with its case's kind, in one statement that locks the case and the timer (PostgreSQL;
+    SQLite's write lock covers it). Locking the timer too makes PostgreSQL return its latest committed
+    version, so a timer another sweeper fired a moment ago reads as fired (locking only the case would
+    return the timer as of the statement's snapshot). None when `skip_locked` and another holds them."""
+    q = select(timers, cases.c.kind).join(cases, cases.c.id == timers.c.case_id).where(timers.c.id == timer_id)
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update(of=(cases, timers), skip_locked=skip_locked)
+    return conn.execute(q).first()
 
 
 def _still_due(row, item: DueWork, as_of: datetime) -> bool:
