@@ -22,13 +22,13 @@ KIND = "objection"
 SERIES = "信异"
 RECORD_SERIES = "信异记"
 
-GROUNDS = {
-    1: "信息与事实不符，或者存在错误、遗漏",
-    2: "对评价结果有异议",
-    3: "涉及国家秘密、商业秘密、个人隐私或者不应归集",
-    4: "失信信息超过公开期限仍在使用",
-    5: "违法行为已纠正，依法应当变更信息",
-    6: "法律、法规规定的其他情形",
+GROUNDS = {  # Art. 24 (一)-(六), verbatim
+    1: "认为信用主体的信息与事实不符，存在记载错误或者遗漏的",
+    2: "对信用评价结果存在异议的",
+    3: "认为信用信息归集涉及国家秘密、与申请人相关的商业秘密、其个人隐私或存在依法不应进行归集的情形的",
+    4: "认为其不良行为信息被超期限使用的",
+    5: "违法失信行为已纠正，依法依规应当变更其信用信息的",
+    6: "其他法定应当变更信用信息情形的",
 }
 
 # Art. 26: time for these is not counted in the handling period.
@@ -45,7 +45,7 @@ ACTIVE = ("received", "under_review", "uphold_proposed", "dismiss_proposed")
 STATES = (
     State("received", "已登记（待形式审查）"),
     State("under_review", "审查中"),
-    State("suspended", "中止计时（检验、检测、鉴定、专家评审）"),
+    State("suspended", "中止计时（检验、检测、检疫、鉴定、专家评审）"),
     State("uphold_proposed", "拟认定异议成立（待审核）"),
     State("dismiss_proposed", "拟认定异议不成立（待审核）"),
     State("upheld", "异议成立", final=True),
@@ -189,7 +189,8 @@ TRANSITIONS = (
     Transition(
         trigger="suspend", source=("under_review",), dest="suspended", role="handler", label="中止计算处理期限",
         notice=SUSPENDED,
-        inputs=(Input("reason", "choice", label="中止原因", choices=tuple(SUSPENSION_REASONS)),),
+        inputs=(Input("reason", "choice", label="中止原因", choices=tuple(SUSPENSION_REASONS),
+                      choice_labels=tuple(SUSPENSION_REASONS.items())),),
         guards=(Guard("handling_running", "OBJ-CLOCK", f"{HENAN} Art. 26", "处理期限已届满或未在计算中，不能中止计算"),),
         timers=(TimerEffect("suspend", "handling"),), effects=("record_suspension",),
     ),

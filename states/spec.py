@@ -47,15 +47,36 @@ class Guard:
     message: str  # Chinese, says what is wrong and what to do
 
 
+# Length limits of free text, in characters (creditflow policy: what a bureau's forms hold; a longer
+# value is refused, never stored): a name, a one-line field (each item of a list), a multi-line text.
+NAME_LENGTH = 200
+LINE_LENGTH = 500
+TEXT_LENGTH = 5000
+
+
 @dataclass(frozen=True)
 class Input:
-    """A value a trigger takes (`--set name=value`)."""
+    """A value a trigger takes (`--set name=value`).
+
+    `str` and each item of `str_list` are one line (no control characters); `text` may hold newlines.
+    `max_length` overrides the type's limit (e.g. NAME_LENGTH for a name). A `choice` lists its codes
+    in `choices` and may give each a Chinese label in `choice_labels` ((code, label) pairs): either is
+    accepted as input."""
 
     name: str
     type: str = "str"
     required: bool = True
     label: str = ""
     choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    choice_labels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def limit(self) -> int | None:
+        """The most characters this input takes (per item for a list); None for non-text types."""
+        if self.max_length is not None:
+            return self.max_length
+        return {"str": LINE_LENGTH, "str_list": LINE_LENGTH, "text": TEXT_LENGTH}.get(self.type)
 
 
 @dataclass(frozen=True)

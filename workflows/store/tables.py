@@ -216,6 +216,39 @@ archive_entries = Table(
     Index("ix_archive_subject", "subject_id"),
 )
 
+# An archive entry's status changes (migration 0006): superseded (by a correcting or later entry),
+# disputed (under objection), expired, withdrawn. Append-only, like the entries: an entry's current
+# status is derived from its rows (workflows/store/archive.py).
+archive_status = Table(
+    "archive_status",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entry_id", Integer, ForeignKey("archive_entries.id"), nullable=False),
+    Column("status", String(16), nullable=False),  # superseded | disputed | expired | withdrawn
+    Column("by_entry_id", Integer, ForeignKey("archive_entries.id"), nullable=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=True),
+    Column("effective_on", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_archive_status_entry", "entry_id"),
+)
+
+# Changes of the deployment's identity (department, number prefix, remedies bodies) once cases exist
+# (migration 0006): who, when, old and new values, hash-chained; `audit verify` checks the chain.
+settings_changes = Table(
+    "settings_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", Integer, nullable=False, unique=True),
+    Column("actor", String(64), nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+    Column("clock_overridden", Boolean, nullable=False),
+    Column("old", JSON, nullable=False),
+    Column("new", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
 # The audit trail's seals (issue 5, workflows/auditing.py): a checkpoint records every case's chain
 # head at one moment and a hash over all of them, chained to the previous checkpoint. Append-only
 # like the log: migration 0002 puts triggers on these, `transitions` and `notices`.
