@@ -74,7 +74,7 @@ def _rows(n_cases: int, per_case: int, notices: bool, first_case: int = 1):
                 "timer_effects": [{"timer": "handling", "op": "start", "last_day_before": None,
                                    "last_day": "2026-03-09", "ends_at": "2026-03-10T00:00:00+08:00",
                                    "provisional": False,
-                                   "rule": f"RULES §7 working days: Civil Code Art. 201; {HENAN} Art. 26"}],
+                                   "rule": f"working days: Civil Code Art. 201; {HENAN} Art. 26"}],
                 "notice_number": num, "notice_hash": notice_hash, "prev_hash": prev,
             }
             row["hash"] = prev = row_hash(row)

@@ -116,7 +116,8 @@ def _subject_identifier(i: int) -> tuple[str, str, str, str]:
         return f"郑州市第{i}人民医院", "hospital", "uscc", validate_uscc(first17 + uscc_check_char(first17))
     born = (date(1950, 1, 1) + timedelta(days=i * 7)).strftime("%Y%m%d")
     first17 = f"410105{born}{i % 1000:03d}"
-    return f"参保人{i}", "insured", "id_number", validate_id_number(first17 + id_check_digit(first17))
+    return f"参保人{i}", "insured", "id_number", validate_id_number(first17 + id_check_digit(first17),
+                                                                   today=date(2026, 1, 4))  # their created_at day
 
 
 def _due_mask(i: int, total: int, n_due: int) -> bool:

@@ -218,7 +218,7 @@ class WorkingCalendar:
         return DayInfo(day, kind, name, self._years[day.year].confirmed)
 
     def is_working_day(self, value) -> bool:
-        """RULES §7: neither weekend nor statutory holiday, or a weekend day made a working day."""
+        """docs/rules.md §7.1: neither weekend nor statutory holiday, or a weekend day made a working day."""
         day = check_date(value)
         return self._kinds[self._offset(day)] < 2  # WORKDAY, MAKEUP_WORKDAY come first
 

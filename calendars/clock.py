@@ -1,7 +1,7 @@
 """A running clock: N working days from a start day, with suspensions and extensions.
 
-RULES §7 "Suspension": a clock suspended from day S and resumed on day R does not count the
-working days in [S, R); its deadline moves later by exactly that many working days. Suspensions
+docs/rules.md §7.7 "Suspension and extension": a clock suspended from day S and resumed on
+day R does not count the working days in [S, R); its deadline moves later by exactly that many working days. Suspensions
 can repeat. "Extension": adds working days to the current deadline (Henan measure Art. 41: once,
 at most 15 working days, for the repair decision; the bound is the caller's policy).
 Used for Henan measure Art. 26 (time for inspection, testing, quarantine, appraisal or expert

@@ -1,4 +1,4 @@
-"""The legal arithmetic of periods (RULES.md §7). Each rule is one function citing its article.
+"""The legal arithmetic of periods (docs/rules.md §7). Each rule is one function citing its article.
 
 All periods end at 24:00 Asia/Shanghai of their last day; `Period.ends_at` gives that moment
 as the aware instant 00:00 +08:00 of the following day. Anything received on the last day is
@@ -18,10 +18,14 @@ from .overrides import LAST_YEAR
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-RULE_WORKING_DAYS = "RULES §7 working days: Civil Code Art. 201 (start day not counted); Administrative Penalty Law Art. 85"
-RULE_DAYS = "RULES §7 days: Civil Code Art. 201 (start day not counted), Art. 203 (last day on a rest day moves to the next working day)"
-RULE_MONTHS = "RULES §7 months: Civil Code Art. 202 (corresponding day of the expiry month, else its last day); not moved off rest days"
-RULE_HOURS = "RULES §7 hours: Civil Code Art. 201 (from the instant to the instant)"
+# The rule each period cites in its results, explanations and log rows (docs/rules.md §7 explains each).
+RULE_WORKING_DAYS = ("working days: Civil Code Art. 201 (start day not counted); 工作日 per the State Council's "
+                     "holiday notices (cf. Administrative Penalty Law Art. 85)")
+RULE_DAYS = ("days: Civil Code Art. 201 (start day not counted), Art. 203 (last day on a rest day moves to the "
+             "next working day)")
+RULE_MONTHS = ("months: Civil Code Art. 202 (corresponding day of the expiry month, else its last day); not moved "
+               "off rest days (creditflow policy)")
+RULE_HOURS = "hours: Civil Code Art. 201 (from the instant to the instant)"
 
 UNITS = ("working_days", "days", "months")
 
@@ -71,7 +75,7 @@ def working_days_period(cal: WorkingCalendar, start, n) -> Period:
 
     Civil Code Art. 201: the starting day is not counted, even if it is a working day.
     A working day (工作日) is a weekday that is no statutory holiday, or a weekend day the State
-    Council's notice makes a working day (RULES §7). Administrative Penalty Law Art. 85 makes its
+    Council's notice makes a working day (docs/rules.md §7.1). Administrative Penalty Law Art. 85 makes its
     2/3/5/7-day periods working days; Henan measure Art. 26 and 41 state theirs in working days.
     """
     start = check_date(start, "start")
@@ -120,7 +124,7 @@ def months_period(cal: WorkingCalendar, start, n, roll_off_rest_days: bool = Fal
 
     The month periods of this system are waiting and disclosure periods (6-month repair
     eligibility, disclosure terms, the 3-year ban), not deadlines for an act, so by default they
-    are not moved off a rest day (RULES §7, our choice; `roll_off_rest_days` is the policy flag
+    are not moved off a rest day (docs/rules.md §7.3, creditflow policy; `roll_off_rest_days` is the policy flag
     for a jurisdiction that rules otherwise, applying Art. 203).
     "Not yet N months since D" holds up to and including `last_day`.
     """

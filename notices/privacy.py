@@ -1,4 +1,4 @@
-"""The one masking rule (Henan measure Art. 4, 28; RULES §1 "Privacy").
+"""The one masking rule (Henan measure Art. 4, 28; docs/rules.md §1.3 "Privacy").
 
 A notice meant for the public (公示, lists) or sent to a third party masks personal names and
 personal ID numbers; only the subject's own notices (and the department's internal records, which

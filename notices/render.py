@@ -10,7 +10,7 @@ import hashlib
 import html as _html
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from collections.abc import Mapping
 
@@ -65,6 +65,16 @@ def date_zh(value) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def next_day(value):
+    """The day after `value`: a period counted to its last day ends at 24:00 of that day, so what
+    takes effect when it ends does so on the next day (e.g. a result entered in the archive)."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.date()
+    return value + timedelta(days=1)
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -75,8 +85,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,  # templates ship with the release: no stat() of every template on every render
     )
-    env.filters.update(mask_id=mask_id, mask_name=mask_name, date_zh=date_zh, person_name=person_name,
-                       person_id=person_id)
+    env.filters.update(mask_id=mask_id, mask_name=mask_name, date_zh=date_zh, next_day=next_day,
+                       person_name=person_name, person_id=person_id)
     env.globals.update(party_view=party_view, needs_masking=needs_masking, typefaces=typefaces)
     return env
 

@@ -1,4 +1,4 @@
-"""Transitions every procedure shares. A stored notice is immutable (RULES §8): an error in it is
+"""Transitions every procedure shares. A stored notice is immutable (docs/rules.md §8.3): an error in it is
 put right by a new notice that cites the old one, numbered, logged and hash-chained like any other."""
 
 from __future__ import annotations

@@ -59,6 +59,8 @@ class Context:
         self._load_parent = load_parent
         self._load_siblings = load_siblings
         self._load_children = load_children
+        # Facts a refusing guard found, for its message (e.g. the earlier case it repeats).
+        self.details: dict[str, Any] = {}
 
     @cached_property
     def parent(self) -> CaseView | None:

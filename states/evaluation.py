@@ -1,13 +1,15 @@
 """Evaluation (信用评价结果): published → final, or published → under objection → final.
 
-Henan measure (seeds/003_0af6d573779fb0f0.txt) Art. 20-23, 26: a result is published with its
-score and grade (Art. 22); anyone evaluated may object within 15 working days (Art. 26); the
-result becomes final and enters the credit archive when the window ends with no valid objection,
-or when the objection on it is decided (Art. 23, 26), adjusted if the objection was upheld.
+Henan measure (《河南省医疗保障基金使用信用管理办法》, in force 2023-01-01; docs/rules.md §2)
+Art. 20-23, 26: a result is published with its score and grade (Art. 22); anyone evaluated may
+object within 15 working days (Art. 26); the result becomes final and enters the credit archive
+when the window ends with no valid objection, or when the objection on it is decided (Art. 23, 26),
+adjusted if the objection was upheld.
 """
 
 from __future__ import annotations
 
+from .archive import check_bad_disclosure, check_good_disclosure, disclosed_until
 from .grades import GRADE_RULE, grade_for, parse_score
 from .objection import GROUNDS
 from .policy import HENAN
@@ -18,6 +20,7 @@ from .spec import NEW, Guard, Input, Notice, Procedure, State, TimerEffect, Time
 KIND = "evaluation"
 SERIES = "信评"
 RECORD_SERIES = "信评记"  # internal records (期限变更提示)
+ARCHIVE_CATEGORY = "evaluation_grade"
 
 STATES = (
     State("published", "已公布（异议期内）"),
@@ -49,6 +52,14 @@ def _upheld(ctx) -> bool:
     return ctx.inputs.get("outcome") == "upheld"
 
 
+def _window_still_open(ctx) -> bool:
+    """A refused or withdrawn objection leaves no valid objection: if the window has not ended yet, the
+    result goes back to waiting for it (Art. 26 gives the subject the whole 15 working days)."""
+    window = ctx.case.timers.get("objection_window")
+    return (ctx.inputs.get("outcome") in ("refused", "withdrawn") and window is not None
+            and window.status == "stopped" and window.ends_at > ctx.now)
+
+
 def _record_publication(ctx) -> dict:
     score = parse_score(ctx.inputs["score"])
     return {"data": {"year": ctx.inputs["year"], "score": str(score), "grade": grade_for(score),
@@ -65,26 +76,50 @@ def _apply_adjustment(ctx) -> dict:
 
 
 def _archive_result(ctx) -> dict:
+    """The final result enters the archive (Art. 23, 26) with its disclosure period (Art. 30): A/B good
+    information, D bad information, C an evaluation result kept until the next year's supersedes it.
+    It supersedes what this case entered before (a result corrected after it was final) and the
+    subject's earlier years' C results."""
     score = ctx.data.get("score")
     grade = ctx.data.get("grade")
     if ctx.inputs.get("outcome") == "upheld":
         score = str(parse_score(ctx.inputs["score"]))
         grade = grade_for(parse_score(score))
-    category = "evaluation_grade"
-    kind = "bad" if grade == "D" else ("good" if grade in ("A", "B") else "basic")
+    if grade in ("A", "B"):
+        kind, months = "good", check_good_disclosure(ctx.policy["good_disclosure_months"])
+    elif grade == "D":
+        kind, months = "bad", check_bad_disclosure(ctx.policy["bad_disclosure_months"])
+    else:
+        kind, months = "evaluation", None
+    determined = ctx.today  # the effective day, however late the sweep ran
     return {"archive": [{
         "kind": kind,
-        "category": category,
+        "category": ARCHIVE_CATEGORY,
         "facts": f"{ctx.data['year']}年度医疗保障基金使用信用评价结果：{score}分，{grade}级",
-        "determined_on": ctx.today.isoformat(),
-        "rule": f"{HENAN} Art. 23, 26",
+        "determined_on": determined.isoformat(),
+        "disclosed_until": (lambda d: d.isoformat() if d else None)(disclosed_until(kind, determined, months)),
+        "rule": f"{HENAN} Art. 23, 26, 30",
+        "supersedes": [
+            {"scope": "case", "reason": "评价结果依异议处理决定重新确定"},
+            {"scope": "subject", "kind": "evaluation", "category": ARCHIVE_CATEGORY, "case_kind": KIND,
+             "year_before": ctx.data["year"], "reason": f"{ctx.data['year']}年度评价结果已确定"},
+        ],
     }]}
+
+
+def _dispute_entry(ctx) -> dict:
+    """A timely objection reopens a final result: its archive entry is not used while it is handled."""
+    if ctx.case.state != "final":
+        return {}
+    return {"archive_status": [{"scope": "case", "status": "disputed",
+                                "reason": f"异议案件{ctx.inputs.get('child_case', '')}处理中"}]}
 
 
 PUBLISHED = Notice("evaluation/published.html.j2", "医疗保障基金使用信用评价结果告知书", SERIES, "subject")
 FINAL = Notice("evaluation/finalized.html.j2", "信用评价结果确定通知书", SERIES, "subject")
 REGISTERED = Notice("evaluation/objection_registered.html.j2", "信用评价结果异议登记记录", "信评记", "internal")
 ADJUSTED = Notice("evaluation/adjusted.html.j2", "信用评价结果更正告知书", SERIES, "subject")
+RESTORED = Notice("evaluation/window_restored.html.j2", "信用评价结果异议期继续计算记录", RECORD_SERIES, "internal")
 
 TRANSITIONS = (
     Transition(
@@ -106,13 +141,19 @@ TRANSITIONS = (
     Transition(
         trigger="objection_filed", source=("published", "final"), dest="under_objection", role="system",
         label="收到异议，结果暂缓确定", notice=REGISTERED, reopens=True,
-        timers=(TimerEffect("stop", "objection_window"),),
+        timers=(TimerEffect("stop", "objection_window"),), effects=("dispute_entry",),
     ),
     Transition(
         trigger="objection_closed", source=("under_objection",), dest="final", role="system",
         label="异议处理完毕，依决定更正评价结果", when="upheld", notice=ADJUSTED,
         inputs=(Input("outcome", "str"), Input("score", "score", required=False)),
         effects=("apply_adjustment", "archive_result"),
+    ),
+    Transition(
+        trigger="objection_closed", source=("under_objection",), dest="published", role="system",
+        label="异议不予受理或撤回，异议期继续计算至原届满日", when="window_still_open", notice=RESTORED,
+        inputs=(Input("outcome", "str"), Input("score", "score", required=False)),
+        timers=(TimerEffect("restore", "objection_window"),),
     ),
     Transition(
         trigger="objection_closed", source=("under_objection",), dest="final", role="system",
@@ -138,9 +179,9 @@ PROCEDURE = Procedure(
     transitions=TRANSITIONS,
     timers=TIMERS,
     guards={"year_plausible": _year_plausible, "no_duplicate": _no_duplicate},
-    conditions={"upheld": _upheld, **common.CONDITIONS},
+    conditions={"upheld": _upheld, "window_still_open": _window_still_open, **common.CONDITIONS},
     effects={"record_publication": _record_publication, "apply_adjustment": _apply_adjustment,
-             "archive_result": _archive_result},
+             "archive_result": _archive_result, "dispute_entry": _dispute_entry},
     summary=_summary,
     notice_context={"measure": HENAN, "grounds": GROUNDS},  # the form 附件1 lists the Art. 24 grounds
 )

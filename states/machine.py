@@ -29,6 +29,7 @@ class Refusal(Exception):
         self.allowed = allowed or []
 
 
+ROLE_ARTICLE = "creditflow policy: 各操作须由具有相应岗位角色的用户办理（经办人、审核人；审计人员只读）"
 FOUR_EYES_ARTICLE = "遂宁市打击欺诈骗保专项行动方案 §4(1)（不相容岗位分离）"
 
 
@@ -47,7 +48,7 @@ def check(proc: Procedure, t: Transition, ctx: Context) -> list[dict]:
     actor = ctx.actor
     if t.role not in actor.roles:
         raise Refusal(f"“{t.label}”须由{_ROLE_ZH.get(t.role, t.role)}办理；用户 {actor.name} 没有该角色",
-                      "ROLE", "DESIGN: roles", [])
+                      "ROLE", ROLE_ARTICLE, [])
     applied = []
     if t.decision:
         proposer = (ctx.data.get("proposal") or {}).get("by")
@@ -57,9 +58,17 @@ def check(proc: Procedure, t: Transition, ctx: Context) -> list[dict]:
         applied.append({"code": "FOUR-EYES", "article": FOUR_EYES_ARTICLE})
     for g in t.guards:
         if not proc.guards[g.name](ctx):
-            raise Refusal(g.message, g.code, g.article)
+            raise Refusal(g.message.format_map(_Details(ctx.details)) if "{" in g.message else g.message,
+                          g.code, g.article)
         applied.append({"code": g.code, "article": g.article})
     return applied
+
+
+class _Details(dict):
+    """A guard's findings for its message; a name it did not find reads as "?"."""
+
+    def __missing__(self, key):
+        return "?"
 
 
 _ROLE_ZH = {"handler": "经办人", "approver": "审核人", "system": "系统（定时）", "auditor": "审计人员"}
@@ -110,13 +119,13 @@ class ProcedureMachine:
         if trigger not in allowed:
             known = trigger in self.machine.events
             what = f"当前状态“{self._label(state)}”下不能执行 {trigger}" if known else f"{self.proc.label}没有操作 {trigger}"
-            raise Refusal(what, "TRIGGER", "", [t for t in allowed if not self._system_only(t)])
+            raise Refusal(what, "TRIGGER", "", [t for t in allowed if not self.system_only(t)])
         model = CaseModel(state=state, ctx=ctx)
         if not self.machine.events[trigger].trigger(model) or model.chosen is None:
             raise Refusal(f"{trigger}：当前条件下没有可适用的处理路径", "NO-ROUTE", "", allowed)
         return model
 
-    def _system_only(self, trigger: str) -> bool:
+    def system_only(self, trigger: str) -> bool:
         return all(t.role == "system" for t in self.proc.transitions if t.trigger == trigger)
 
     def _label(self, state: str) -> str:

@@ -1,4 +1,4 @@
-"""Objection (异议) to a published evaluation result: Henan measure Art. 24-26 (RULES §3).
+"""Objection (异议) to a published evaluation result: Henan measure Art. 24-26 (docs/rules.md §3).
 
 Opened with grounds (Art. 24 (1)-(6)), the day the written material was received, the
 supporting materials and a reason (Art. 25, form 附件1). Timeliness is judged by the day received:
@@ -6,7 +6,7 @@ after the 15-working-day window it counts as "no objection" (视为无异议) an
 within it, the evaluation waits (and is reopened if the window already made it final). The
 department decides within 15 working days of receipt (Art. 26), not counting time spent on
 inspection, testing, quarantine, appraisal or expert review; a decision is prepared by one person
-and approved by another (SN §4(1)), and ends with notice 附件2.
+and approved by another (four eyes, docs/rules.md §8.6), and ends with notice 附件2.
 """
 
 from __future__ import annotations
@@ -40,10 +40,11 @@ SUSPENSION_REASONS = {
     "expert_review": "专家评审",
 }
 
-ACTIVE = ("received", "under_review", "uphold_proposed", "dismiss_proposed")
+ACTIVE = ("received", "completion_requested", "under_review", "uphold_proposed", "dismiss_proposed")
 
 STATES = (
     State("received", "已登记（待形式审查）"),
+    State("completion_requested", "待补正材料"),
     State("under_review", "审查中"),
     State("suspended", "中止计时（检验、检测、检疫、鉴定、专家评审）"),
     State("uphold_proposed", "拟认定异议成立（待审核）"),
@@ -64,6 +65,14 @@ TIMERS = (
         label="异议处理期限（收到书面材料之日起15个工作日）",
         remind_before="objection_remind_before",
     ),
+    TimerSpec(
+        name="completion",
+        unit="working_days",
+        amount="objection_completion",
+        side="subject",
+        on_expiry="completion_expired",
+        label="补正期限（发出补正通知之日起5个工作日）",
+    ),
 )
 
 # -- guards and conditions (pure functions of states.context.Context) -----------------------
@@ -74,12 +83,24 @@ def _grounds_valid(ctx) -> bool:
     return bool(grounds) and all(g in GROUNDS for g in grounds)
 
 
+def filed_on(inputs: dict) -> date:
+    """The day an objection counts as filed: the earlier of posting and receipt (Civil Procedure Law
+    Art. 85 applied by analogy: a document posted before the period ends is not late)."""
+    posted = inputs.get("posted")
+    return min(posted, inputs["received"]) if posted is not None else inputs["received"]
+
+
 def _received_not_future(ctx) -> bool:
     return ctx.inputs["received"] <= ctx.today
 
 
+def _posted_not_after_receipt(ctx) -> bool:
+    posted = ctx.inputs.get("posted")
+    return posted is None or posted <= ctx.inputs["received"]
+
+
 def _received_after_publication(ctx) -> bool:
-    return ctx.inputs["received"] >= date.fromisoformat(ctx.parent.data["published_on"])
+    return filed_on(ctx.inputs) >= date.fromisoformat(ctx.parent.data["published_on"])
 
 
 def _evaluation_open(ctx) -> bool:
@@ -90,9 +111,21 @@ def _not_decided_before(ctx) -> bool:
     return not any(s.state in ("upheld", "dismissed") for s in ctx.siblings)
 
 
-def _received_after_window(ctx) -> bool:
+def _filed_after_window(ctx) -> bool:
     window = ctx.parent.timers.get("objection_window")
-    return window is not None and ctx.inputs["received"] > window.last_day
+    return window is not None and filed_on(ctx.inputs) > window.last_day
+
+
+def _not_a_repeat_of_refused(ctx) -> bool:
+    """The same filing (same result, receipt and posting day, grounds) registered again after it was refused."""
+    key = (ctx.inputs["received"].isoformat(), (ctx.inputs.get("posted") or ctx.inputs["received"]).isoformat(),
+           sorted(ctx.inputs.get("grounds") or []))
+    for s in ctx.siblings:
+        if s.state == "refused" and (s.data.get("received_on"), s.data.get("posted_on") or s.data.get("received_on"),
+                                     sorted(s.data.get("grounds") or [])) == key:
+            ctx.details["first_case"] = s.id
+            return False
+    return True
 
 
 def _in_form(ctx) -> bool:
@@ -111,12 +144,26 @@ def _record_objection(ctx) -> dict:
     return {"data": {
         "grounds": ctx.inputs["grounds"],
         "received_on": ctx.inputs["received"].isoformat(),
+        "posted_on": ctx.inputs["posted"].isoformat() if ctx.inputs.get("posted") else None,
+        "filed_on": filed_on(ctx.inputs).isoformat(),
         "materials": ctx.inputs.get("materials") or [],
         "reason": ctx.inputs.get("reason") or "",
         "evaluation": {"score": ctx.parent.data.get("score"), "grade": ctx.parent.data.get("grade"),
                        "year": ctx.parent.data.get("year")},
         "reopened_final": ctx.parent.state == "final",
     }}
+
+
+def _record_completion_request(ctx) -> dict:
+    return {"data": {"completion": {"missing": ctx.inputs["missing"], "requested_on": ctx.today.isoformat()}}}
+
+
+def _record_completion(ctx) -> dict:
+    materials = list(dict.fromkeys(list(ctx.data.get("materials") or []) + list(ctx.inputs["materials"])))
+    reason = ctx.inputs.get("reason") or ctx.data.get("reason") or ""
+    completion = {**(ctx.data.get("completion") or {}), "materials": ctx.inputs["materials"],
+                  "completed_on": ctx.today.isoformat()}
+    return {"data": {"materials": materials, "reason": reason, "completion": completion}}
 
 
 def _record_suspension(ctx) -> dict:
@@ -142,6 +189,10 @@ ACCEPTED = Notice("objection/accepted.html.j2", "信用评价结果异议受理�
 FORM = Notice("objection/refused_form.html.j2", "信用评价结果异议不予受理告知书", SERIES, "subject", against_subject=True)
 SUSPENDED = Notice("objection/suspended.html.j2", "异议处理期限中止计算告知书", SERIES, "subject")
 RESUMED = Notice("objection/resumed.html.j2", "异议处理期限恢复计算告知书", SERIES, "subject")
+COMPLETION = Notice("objection/completion_requested.html.j2", "信用评价结果异议材料补正通知书", SERIES, "subject")
+COMPLETED = Notice("objection/completion_received.html.j2", "信用评价结果异议补正材料接收回执", SERIES, "subject")
+COMPLETION_LAPSED = Notice("objection/refused_completion.html.j2", "信用评价结果异议不予受理告知书", SERIES, "subject",
+                           against_subject=True)
 PROPOSAL = Notice("objection/proposal.html.j2", "信用评价结果异议处理拟办意见", RECORD_SERIES, "internal")
 RETURNED = Notice("objection/returned.html.j2", "异议处理意见退回重审记录", RECORD_SERIES, "internal")
 UPHELD = Notice("objection/decided.html.j2", "信用评价结果异议处理结果告知书", SERIES, "subject")
@@ -152,20 +203,26 @@ OVERDUE = Notice("objection/overdue.html.j2", "异议处理超期督办通知", 
 OPEN_INPUTS = (
     Input("grounds", "int_list", label="异议理由（第二十四条第一至六项）"),
     Input("received", "date", label="收到书面材料日期"),
+    Input("posted", "date", required=False, label="交邮日期（邮寄的，以邮戳日期为准）"),
     Input("materials", "str_list", required=False, label="证明材料"),
     Input("reason", "text", required=False, label="异议理由说明"),
 )
 OPEN_GUARDS = (
     Guard("grounds_valid", "OBJ-GROUNDS", f"{HENAN} Art. 24", "异议理由须为第二十四条第（一）至（六）项中的一项或多项（填写1-6）"),
     Guard("received_not_future", "OBJ-DATE", f"{HENAN} Art. 26", "收到日期不能晚于今天；请填写实际收到书面材料的日期"),
-    Guard("received_after_publication", "OBJ-DATE", f"{HENAN} Art. 26", "收到日期早于评价结果公布日期；请核对日期"),
+    Guard("posted_not_after_receipt", "OBJ-DATE", "中华人民共和国民事诉讼法 Art. 85（参照适用）",
+          "交邮日期不能晚于收到日期；请按邮戳核对交邮日期"),
+    Guard("received_after_publication", "OBJ-DATE", f"{HENAN} Art. 26", "收到（或交邮）日期早于评价结果公布日期；请核对日期"),
+    Guard("not_a_repeat_of_refused", "OBJ-REPEAT", f"{HENAN} Art. 26; creditflow policy: 同一份异议不重复登记",
+          "该异议与已不予受理的异议案件 {first_case} 相同（同一评价结果、同一收到和交邮日期、同一异议理由），不再重复登记；"
+          "请查看案件 {first_case} 的不予受理告知书"),
     Guard("evaluation_open", "OBJ-PENDING", f"{HENAN} Art. 26", "该评价结果已有异议正在处理，不能重复登记"),
     Guard("not_decided_before", "OBJ-DECIDED", f"{HENAN} Art. 26", "该评价结果的异议已作出处理决定，评价结果已据此确定"),
 )
 
 TRANSITIONS = (
     Transition(
-        trigger="open", source=(NEW,), dest="refused", role="handler", when="received_after_window",
+        trigger="open", source=(NEW,), dest="refused", role="handler", when="filed_after_window",
         label="登记异议：超过异议期，视为无异议", notice=LATE, inputs=OPEN_INPUTS, guards=OPEN_GUARDS,
         effects=("record_objection",),
     ),
@@ -179,7 +236,25 @@ TRANSITIONS = (
         trigger="accept", source=("received",), dest="under_review", role="handler", label="受理（形式审查通过）",
         notice=ACCEPTED,
         guards=(Guard("in_form", "OBJ-FORM", f"{HENAN} Art. 25",
-                      "异议申请未附理由或证明材料，不符合书面申请的形式要求；请补正，或以 refuse 不予受理"),),
+                      "异议申请未说明理由或未提供证明材料，不符合书面申请的形式要求；请以 request_completion 通知补正，"
+                      "或以 refuse 不予受理"),),
+    ),
+    Transition(
+        trigger="request_completion", source=("received",), dest="completion_requested", role="handler",
+        label="通知补正材料", notice=COMPLETION, inputs=(Input("missing", "text", label="需补正的材料或事项"),),
+        timers=(TimerEffect("start", "completion"),), effects=("record_completion_request",),
+    ),
+    Transition(
+        trigger="complete", source=("completion_requested",), dest="received", role="handler",
+        label="收到补正材料", notice=COMPLETED,
+        inputs=(Input("materials", "str_list", label="补正的证明材料"),
+                Input("reason", "text", required=False, label="补充的异议理由说明")),
+        timers=(TimerEffect("stop", "completion"),), effects=("record_completion",),
+    ),
+    Transition(
+        trigger="completion_expired", source=("completion_requested",), dest="refused", role="system",
+        label="补正期限届满未补正，不予受理", notice=COMPLETION_LAPSED, order=30,
+        timers=(TimerEffect("stop", "handling"),), parent=Link("objection_closed", _outcome("refused")),
     ),
     Transition(
         trigger="refuse", source=("received",), dest="refused", role="handler", label="不予受理（不符合形式要求）",
@@ -255,7 +330,8 @@ def _flag_overdue(ctx) -> dict:
 
 
 def _summary(case) -> dict:
-    return {"grounds": case.data.get("grounds"), "received_on": case.data.get("received_on")}
+    return {"grounds": case.data.get("grounds"), "received_on": case.data.get("received_on"),
+            "posted_on": case.data.get("posted_on")}
 
 
 PROCEDURE = Procedure(
@@ -270,16 +346,20 @@ PROCEDURE = Procedure(
     guards={
         "grounds_valid": _grounds_valid,
         "received_not_future": _received_not_future,
+        "posted_not_after_receipt": _posted_not_after_receipt,
+        "not_a_repeat_of_refused": _not_a_repeat_of_refused,
         "received_after_publication": _received_after_publication,
         "evaluation_open": _evaluation_open,
         "not_decided_before": _not_decided_before,
         "in_form": _in_form,
         "handling_running": _handling_running,
     },
-    conditions={"received_after_window": _received_after_window, **common.CONDITIONS},
+    conditions={"filed_after_window": _filed_after_window, **common.CONDITIONS},
     effects={
         "record_objection": _record_objection,
         "record_suspension": _record_suspension,
+        "record_completion_request": _record_completion_request,
+        "record_completion": _record_completion,
         "clear_proposal": _clear_proposal,
         "record_decision": _record_decision,
         "flag_overdue": _flag_overdue,

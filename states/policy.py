@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from .spec import Policy, PolicyNumber
 
-HENAN = "河南省医疗保障基金使用信用管理办法"  # seeds/003_0af6d573779fb0f0.txt, in force 2023-01-01
+HENAN = "河南省医疗保障基金使用信用管理办法"  # issued by 河南省医疗保障局, in force 2023-01-01 (Art. 44); docs/rules.md
 
 HENAN_2023 = Policy(
     name="henan",
     numbers={
         "objection_window": PolicyNumber(15, "working_days", f"{HENAN} Art. 26（结果公布之日起15个工作日内提出异议）"),
         "objection_handling": PolicyNumber(15, "working_days", f"{HENAN} Art. 26（收到书面材料之日起15个工作日内处理）"),
+        "objection_completion": PolicyNumber(5, "working_days", "our choice: 5 working days to supply missing material (补正) before an objection is refused for form (Art. 26 未按要求提出)"),
+        "good_disclosure_months": PolicyNumber(12, "months", "河南省医疗保障基金使用信用管理办法 Art. 30(2)（守信信息公开期限一般为1年）"),
+        "bad_disclosure_months": PolicyNumber(12, "months", "河南省医疗保障基金使用信用管理办法 Art. 30(3)（不良信息6个月至1年，由归集部门确定；本局取1年）"),
         "objection_remind_before": PolicyNumber(3, "working_days", "our choice: remind handlers 3 working days before an agency deadline"),
     },
 )

@@ -94,7 +94,7 @@ class TimerSpec:
 
 @dataclass(frozen=True)
 class TimerEffect:
-    op: str  # start | stop | suspend | resume | extend
+    op: str  # start | stop | suspend | resume | extend | restore (a stopped clock runs on to its same last day)
     timer: str
     anchor: str = "today"  # start: "today" or an input name holding the start day
     amount: str | None = None  # extend: policy key for the number of working days
@@ -130,7 +130,7 @@ class Transition:
     inputs: tuple[Input, ...] = ()
     timers: tuple[TimerEffect, ...] = ()
     effects: tuple[str, ...] = ()  # functions in the procedure's effect table
-    decision: bool = False  # a decision: the approver may not be who proposed it (SN §4(1))
+    decision: bool = False  # a decision: the approver may not be who proposed it (FOUR-EYES, docs/rules.md §8.6)
     proposal: bool = False  # a proposal: records who prepared the decision
     parent: Link | None = None
     reopens: bool = False  # leaves a final state (a timely objection registered late)
@@ -257,7 +257,7 @@ def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], b
         for te in t.timers:
             if te.timer not in timers:
                 problems.append(f"{spot}: timer {te.timer!r} is not declared")
-            if te.op not in ("start", "stop", "suspend", "resume", "extend"):
+            if te.op not in ("start", "stop", "suspend", "resume", "extend", "restore"):
                 problems.append(f"{spot}: unknown timer operation {te.op!r}")
             if te.op == "extend" and (te.amount is None or te.amount not in policy.numbers):
                 problems.append(f"{spot}: extension needs a policy number")

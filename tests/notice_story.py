@@ -24,6 +24,10 @@ DEADLINES = {
     "objection/overdue.html.j2": ("own", "handling"),
     "objection/refused_late.html.j2": ("parent", "objection_window"),
     "common/deadline_reminder.html.j2": ("own", "handling"),
+    "objection/completion_requested.html.j2": ("own", "completion"),
+    "objection/completion_received.html.j2": ("own", "handling"),
+    "objection/refused_completion.html.j2": ("own", "completion"),
+    "evaluation/window_restored.html.j2": ("own", "objection_window"),
 }
 
 
@@ -80,7 +84,10 @@ def run(svc, override_dir=None) -> list[dict]:
             return record(svc.act(case, trigger, actor, inputs), case, parent)
 
     def sweep(when):
-        out = svc.sweep(at(when))
+        # The sweep runs at `when` by the clock: a notice is dated the day it is produced (never
+        # backdated), so an item due before `when` is a late one (its notice states when the period ended).
+        with frozen_at(at(when)):
+            out = svc.sweep(at(when))
         for fired in out["reminded"] + out["fired"]:
             record(fired, fired["case_id"], svc.show_case(fired["case_id"])["parent"])
 
@@ -104,6 +111,9 @@ def run(svc, override_dir=None) -> list[dict]:
     # B. a practitioner, 2025: D grade, the window expires (final), a timely objection registered late
     #    reopens it, the handling deadline passes (supervision), the objection is dismissed.
     ev = publish(person, 2025, "65", "2026-02-06 09:00")
+    # H. hospital, 2021: A grade, window to 23 March 2026 (due at 24:00), found by the sweep of 27 March
+    #    only: the late finalization notice is dated 27 March and states 23 March and 24 March.
+    publish(hospital, 2021, "93", "2026-03-02 09:00")
     sweep("2026-03-06 00:00")
     obj = object_to(ev, "2026-03-09 09:00", "2026-03-05", grounds="2", materials="信用评价结果异议申请表,处方底方复印件",
                     reason="评价所依据的三次违规记录中，有两次系同一张处方的重复记录")
@@ -126,6 +136,29 @@ def run(svc, override_dir=None) -> list[dict]:
     obj = object_to(ev, "2026-04-03 09:00", "2026-04-02", grounds="1", materials="信用评价结果异议申请表",
                     reason="2025年5月的违规记录所涉处方并非本人开具")
     act(obj, ev, "withdraw", "alice", "2026-04-07 10:00", statement="申请人于2026年4月7日书面申请撤回异议")
+
+    # I. the practitioner, 2022: an objection accepted within the window and withdrawn after it ended
+    #    (23 April 2026): the result is final as of the withdrawal.
+    ev2 = publish(person, 2022, "75", "2026-04-01 09:00")
+    obj2 = object_to(ev2, "2026-04-03 09:00", "2026-04-02", grounds="1", materials="信用评价结果异议申请表",
+                     reason="2024年3月的违规记录所涉结算系他人冒用本人医保医师编码")
+    act(obj2, ev2, "accept", "alice", "2026-04-03 10:00")
+    act(obj2, ev2, "withdraw", "alice", "2026-04-27 10:00", statement="申请人于2026年4月27日书面申请撤回异议")
+
+    # J. hospital, 2020: an objection without materials: completion asked for, supplied, then accepted.
+    ev3 = publish(hospital, 2020, "84", "2026-04-01 09:00")
+    obj3 = object_to(ev3, "2026-04-03 09:00", "2026-04-02", materials="", reason="")
+    act(obj3, ev3, "request_completion", "alice", "2026-04-03 10:00", missing="异议理由说明及相关证明材料")
+    act(obj3, ev3, "complete", "alice", "2026-04-08 10:00", materials="信用评价结果异议申请表,退款凭证",
+        reason="评价所扣“超标准收费”一项所涉费用已于2025年9月全额退回")
+    act(obj3, ev3, "accept", "alice", "2026-04-08 11:00")
+
+    # K. the practitioner, 2021: completion asked for and not supplied: the sweep refuses the objection
+    #    when the completion period ends, and the evaluation's window runs on to its last day.
+    ev4 = publish(person, 2021, "68", "2026-04-01 09:00")
+    obj4 = object_to(ev4, "2026-04-03 09:00", "2026-04-02", grounds="2", materials="", reason="")
+    act(obj4, ev4, "request_completion", "alice", "2026-04-03 10:00", missing="信用评价结果异议申请表及相关证明材料")
+    sweep("2026-04-15 00:00")
 
     # F. a correction notice on that result's first notice: the stored notice itself never changes.
     with frozen_at(at("2026-04-08 10:00")):

@@ -22,6 +22,7 @@ from workflows.audit import CHAINED_FIELDS, row_hash
 from workflows.auditing import APPEND_ONLY_TABLES, EXPORT_COLUMNS
 from workflows.store.tables import (
     archive_entries,
+    archive_status,
     cases,
     checkpoint_heads,
     checkpoints,
@@ -144,7 +145,7 @@ def test_the_engine_still_appends_and_updates_cases(sealed, svc):
 def test_clean_log_verifies(sealed, svc):
     report = svc.verify_audit()
     assert report["ok"] and report["breaks"] == 0 and report["first_break"] is None
-    assert report["checked"] == {"cases": 3, "rows": 8, "notices": 8, "checkpoints": 1}
+    assert report["checked"] == {"cases": 3, "rows": 8, "notices": 8, "checkpoints": 1, "settings_changes": 0}
     assert report["checkpoint"]["id"] == sealed["checkpoint"]["id"]
     assert report["checkpoint"]["case_count"] == 3 and report["checkpoint"]["row_count"] == 8
 
@@ -223,7 +224,12 @@ def test_reordered_chain_is_caught(sealed, svc):
 
 
 def _delete_case(svc, case_id):
-    raw(svc, *[delete(t).where(t.c.case_id == case_id) for t in (transitions, notices, timers, archive_entries)],
+    """Everything of one case; archive_entries and archive_status are append-only too (migration 0006), so
+    this needs drop_triggers first like the log."""
+    entries = select(archive_entries.c.id).where(archive_entries.c.case_id == case_id)
+    raw(svc, delete(archive_status).where((archive_status.c.case_id == case_id) | archive_status.c.entry_id.in_(entries)
+                                          | archive_status.c.by_entry_id.in_(entries)),
+        *[delete(t).where(t.c.case_id == case_id) for t in (transitions, notices, timers, archive_entries)],
         delete(cases).where(cases.c.id == case_id))
 
 
@@ -539,9 +545,9 @@ def test_auditor_can_change_nothing(sealed, svc, cli):
         code, out, _ = cli(*args, "--json")
         assert code == 3, args
         assert out["error"]["code"] == "READ-ONLY", (args, out)
-    # a trigger the case does not offer is refused as such (still exit 3)
+    # a trigger the procedure does not have is bad input (exit 2), not a rule refusal
     code, out, _ = cli("case", "act", other, "no_such_trigger", "--as", "audrey", "--json")
-    assert code == 3
+    assert code == 2 and out["error"]["code"] == "unknown_trigger"
     assert svc.verify_audit()["checked"]["rows"] == rows  # nothing was written
     obj = pending
 

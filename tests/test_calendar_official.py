@@ -77,7 +77,7 @@ def test_whole_year_matches_the_notice(cal, year):
 
 
 def test_rules_examples(cal):
-    """RULES §7: 2026-02-14 and 2026-02-28 (Saturdays) work; 2026-02-16 (Monday) does not."""
+    """docs/rules.md §7.1: 2026-02-14 and 2026-02-28 (Saturdays) work; 2026-02-16 (Monday) does not."""
     assert cal.is_working_day("2026-02-14") and cal.is_working_day("2026-02-28")
     assert not cal.is_working_day("2026-02-16")
     assert cal.day("2026-02-17").name == "春节"

@@ -1,4 +1,4 @@
-"""Property tests (hypothesis) of the period invariants of RULES §7."""
+"""Property tests (hypothesis) of the period invariants of docs/rules.md §7."""
 
 from datetime import date, timedelta
 

@@ -1,4 +1,4 @@
-"""RULES §7 arithmetic: working days, days, months, end instants, clocks, explanations, errors."""
+"""docs/rules.md §7 arithmetic: working days, days, months, end instants, clocks, explanations, errors."""
 
 from datetime import date, datetime, timedelta, timezone
 
@@ -87,7 +87,7 @@ def test_day_period_plain(cal):
 @pytest.mark.parametrize(
     "start,n,last",
     [
-        ("2025-08-31", 6, "2026-02-28"),  # RULES §7 example: no 31 February
+        ("2025-08-31", 6, "2026-02-28"),  # docs/rules.md §7.3 example: no 31 February
         ("2026-03-31", 6, "2026-09-30"),
         ("2026-01-31", 1, "2026-02-28"),
         ("2027-08-31", 6, "2028-02-29"),  # leap year: 29 February exists

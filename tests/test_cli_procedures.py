@@ -16,7 +16,7 @@ def test_procedure_show_json_lists_guards_with_articles():
     assert out["kind"] == "objection" and out["parent_kind"] == "evaluation"
     accept = next(t for t in out["transitions"] if t["trigger"] == "accept")
     assert accept["guards"][0]["code"] == "OBJ-FORM" and "Art. 25" in accept["guards"][0]["article"]
-    assert {t["name"] for t in out["timers"]} == {"handling"}
+    assert {t["name"] for t in out["timers"]} == {"handling", "completion"}
 
 
 def test_procedure_mermaid_and_unknown_kind():

@@ -102,15 +102,16 @@ def test_window_expiry_makes_the_result_final_once(svc):
     assert show["state"] == "final" and show["timers"][0]["status"] == "fired"
     with svc.db.connect() as conn:
         entry = conn.execute(select(archive_entries)).one()
-    assert entry.kind == "basic" and "78.50分，C级" in entry.facts
+    assert entry.kind == "evaluation" and "78.50分，C级" in entry.facts  # C: neither good nor bad (Art. 10, 30)
+    assert entry.determined_on == date(2026, 3, 6) and entry.disclosure_until is None
     log = svc.audit_log(ev)
     assert log[-1]["actor"] == "system" and log[-1]["effective_at"] == "2026-03-05T16:00:00+00:00"
 
 
 def test_system_triggers_cannot_be_fired_by_people(svc):
     ev = publish(svc)["case_id"]
-    refused(svc, "ROLE", act, svc, ev, "window_expired", "carol", "2026-03-10 09:00")
-    refused(svc, "TRIGGER", act, svc, ev, "fly", "carol", "2026-03-10 09:00")
+    refused(svc, "CLOCK-SYSTEM-TRIGGER", act, svc, ev, "window_expired", "carol", "2026-03-10 09:00")
+    assert bad(svc, act, svc, ev, "fly", "carol", "2026-03-10 09:00").code == "unknown_trigger"
 
 
 # -- objection: opening ---------------------------------------------------------------------------------
@@ -179,8 +180,14 @@ def test_accept_requires_form(svc):
     refused(svc, "OBJ-FORM", act, svc, obj, "accept", "alice", "2026-02-25 10:00")
     assert "reason" in bad(svc, act, svc, obj, "refuse", "alice", "2026-02-25 10:00").message
     out = act(svc, obj, "refuse", "alice", "2026-02-25 10:00", reason="未使用附件1格式，且未附证明材料")
-    assert out["state"] == "refused" and out["parent"]["state"] == "final"
+    # A refusal for form while the window runs does not shorten it (Art. 26): the result waits again,
+    # its window running to the same last day, and becomes final only when the window ends.
+    assert out["state"] == "refused" and out["parent"]["state"] == "published"
     assert svc.show_case(obj)["timers"][0]["status"] == "stopped"
+    window = svc.show_case(ev)["timers"][0]
+    assert (window["status"], window["last_day"]) == ("running", "2026-03-05")
+    assert svc.sweep(at("2026-03-05 23:59"))["fired"] == []
+    assert [f["state"] for f in svc.sweep(at("2026-03-06 00:00"))["fired"]] == ["final"]
     text = svc.show_notice(out["notice"])["text"]
     assert "未使用附件1格式" in text and "行政诉讼" in text
 
@@ -263,7 +270,8 @@ def test_withdraw_from_every_active_state(svc, stage):
         act(svc, obj, "propose_dismiss", "alice", "2026-02-26 10:00", findings="依据充分")
     assert svc.show_case(obj)["state"] == stage
     out = act(svc, obj, "withdraw", "alice", "2026-02-27 10:00", statement="申请人书面申请撤回异议")
-    assert out["state"] == "withdrawn" and out["parent"]["state"] == "final"
+    assert out["state"] == "withdrawn" and out["parent"]["state"] == "published"  # the window runs on
+    assert svc.show_case(ev)["timers"][0]["last_day"] == "2026-03-05"
     refused(svc, "TRIGGER", act, svc, obj, "accept", "alice", "2026-02-27 11:00")
 
 

@@ -21,9 +21,9 @@ def instant(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical(row: dict) -> str:
+def canonical(row: dict, fields: tuple[str, ...] = CHAINED_FIELDS) -> str:
     content = {}
-    for key in CHAINED_FIELDS:
+    for key in fields:
         value = row[key]
         if isinstance(value, datetime):
             value = instant(value)
@@ -56,3 +56,18 @@ def checkpoint_hash(checkpoint: dict) -> str:
         content[key] = instant(value) if isinstance(value, datetime) else value
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# -- settings changes (workflows/deployment.py records them, workflows/auditing.py checks them) -------------
+#
+# A change of the deployment's identity once the store has cases (department, number prefix,
+# reconsideration body, court) is one row of `settings_changes`: `old` and `new` hold all four settings
+# as stored (null when unset). Its hash is SHA-256 over the canonical JSON (as above) of
+# SETTINGS_CHANGE_FIELDS, where `prev_hash` is the previous change's hash (`""` for seq 1): the changes
+# form one chain of their own, seq 1, 2, 3... without gaps.
+
+SETTINGS_CHANGE_FIELDS = ("seq", "actor", "changed_at", "clock_overridden", "old", "new", "prev_hash")
+
+
+def settings_change_hash(row: dict) -> str:
+    return hashlib.sha256(canonical(row, SETTINGS_CHANGE_FIELDS).encode("utf-8")).hexdigest()

@@ -1,4 +1,4 @@
-"""The audit trail end to end (DESIGN "The audit trail", RULES §8): checkpoints, verification, export.
+"""The audit trail end to end (docs/audit.md; docs/rules.md §8): checkpoints, verification, export.
 
 Tamper-proof where the database can enforce it: migration 0002 puts triggers on `transitions`,
 `notices`, `checkpoints` and `checkpoint_heads` that refuse UPDATE and DELETE (and TRUNCATE on
@@ -9,7 +9,7 @@ PostgreSQL). Tamper-evident where it cannot (an attacker with DDL rights drops t
 * every notice carries the hash of its HTML, which its log row repeats;
 * a checkpoint seals every case's chain head and a hash over all of them, chained to the previous
   checkpoint; it can be exported and kept elsewhere, so a deleted or truncated case is caught too;
-* notice numbers are gapless per department, series and year (RULES §8), so a deleted notice
+* notice numbers are gapless per department, series and year (docs/rules.md §8.2), so a deleted notice
   leaves a hole even before the first checkpoint.
 
 `verify` streams every table in (case, seq) order through server-side cursors, holding one case at
@@ -38,12 +38,34 @@ from sqlalchemy.exc import IntegrityError
 from calendars import SHANGHAI
 
 from . import clock
-from .audit import CHAINED_FIELDS, CHECKPOINT_FIELDS, checkpoint_hash, head_line, instant, row_hash
+from .audit import (
+    CHAINED_FIELDS,
+    CHECKPOINT_FIELDS,
+    SETTINGS_CHANGE_FIELDS,
+    checkpoint_hash,
+    head_line,
+    instant,
+    row_hash,
+    settings_change_hash,
+)
 from .errors import BadInput, Conflict
 from .errors import Refused as RefusedError
-from .store.tables import cases, checkpoint_heads, checkpoints, notices, number_sequences, transitions
+from .store.tables import (
+    cases,
+    checkpoint_heads,
+    checkpoints,
+    deployment,
+    notices,
+    number_sequences,
+    settings_changes,
+    transitions,
+)
 
-APPEND_ONLY_TABLES = ("transitions", "notices", "checkpoints", "checkpoint_heads")
+# Every table with append-only triggers, by migration: 0002 the log, notices and seals; 0003 the stored
+# PDFs and service records; 0006 the credit archive, its status rows and the settings changes.
+APPEND_ONLY_TABLES = ("transitions", "notices", "checkpoints", "checkpoint_heads", "notice_pdfs", "notice_services",
+                      "archive_entries", "archive_status", "settings_changes")
+IDENTITY_KEYS = ("department_name", "number_prefix", "reconsideration_body", "court")  # = repo.DEPLOYMENT_KEYS
 EXPORT_COLUMNS = ("id",) + CHAINED_FIELDS + ("hash",)
 JSON_COLUMNS = ("inputs", "rules", "timer_effects")
 NULLABLE_COLUMNS = ("from_state", "notice_number", "notice_hash")
@@ -63,7 +85,7 @@ def refuse_read_only(name: str, roles) -> None:
     roles = frozenset(roles)
     if roles and roles <= READ_ONLY_ROLES:
         raise RefusedError(f"审计人员只能查阅，不能办理：用户 {name} 仅有审计角色，不能改变任何案件、文书或记录",
-                           code="READ-ONLY", article="DESIGN: roles（审计人员只读）")
+                           code="READ-ONLY", article="creditflow policy: 审计人员只读，不办理任何案件")
 
 
 # -- reading: one consistent snapshot, streamed -------------------------------------------------------------
@@ -235,7 +257,7 @@ class _Report:
         self.first: tuple[tuple, Break] | None = None
         self.count = 0
         self.pass_kept = 0
-        self.checked = {"cases": 0, "rows": 0, "notices": 0, "checkpoints": 0}
+        self.checked = {"cases": 0, "rows": 0, "notices": 0, "checkpoints": 0, "settings_changes": 0}
         self.warnings: list[str] = []
         self.issued = 0  # log rows that name a notice
         self.linked = 0  # notices whose log row names them with their hash
@@ -274,6 +296,8 @@ def verify(db: DbEngine, checkpoint_file: str | Path | None = None) -> dict:
             _notices_pass(conn, report)
             report.start_pass()
             _numbering_pass(conn, report)
+            report.start_pass()
+            _settings_pass(conn, report)
     finally:
         if fh is not None:
             fh.close()
@@ -468,7 +492,7 @@ def _notices_pass(conn: Connection, report: _Report) -> None:
 
 
 def _numbering_pass(conn: Connection, report: _Report) -> None:
-    """Document numbers are gapless per department, series and year (RULES §8): a hole is a deleted notice."""
+    """Document numbers are gapless per department, series and year (docs/rules.md §8.2): a hole is a deleted notice."""
     issued = {(r.department, r.series, r.year): r.last for r in conn.execute(select(number_sequences))}
     rows = _stream(conn, select(notices.c.department, notices.c.series, notices.c.year, notices.c.seq)
                    .order_by(notices.c.department, notices.c.series, notices.c.year, notices.c.seq))
@@ -490,6 +514,56 @@ def _numbering_pass(conn: Connection, report: _Report) -> None:
         if key not in seen and last:
             report.add(Break(None, None, "numbering", f"{key[0]}{key[1]}〔{key[2]}〕: {last} numbers were issued but no "
                              "notice of the series remains", str(last), "0"))
+
+
+def _settings_pass(conn: Connection, report: _Report) -> None:
+    """The settings changes (workflows/deployment.py): one chain, seq 1, 2, 3... without gaps, each row's
+    `old` the previous row's `new`, the last `new` the deployment in force; and every notice numbered
+    with a prefix the recorded history knows (else a prefix change was not recorded, or its record deleted)."""
+    prev_hash, last_seq, last_new = "", 0, None
+    prefixes = set()
+    for r in _stream(conn, select(settings_changes).order_by(settings_changes.c.seq, settings_changes.c.id)):
+        report.checked["settings_changes"] += 1
+        row = {f: getattr(r, f) for f in SETTINGS_CHANGE_FIELDS}
+        where = f"settings change #{r.seq} ({instant(r.changed_at)}, by {r.actor})"
+        if r.seq > last_seq + 1:
+            report.add(Break(None, last_seq + 1, "settings_missing", f"settings change(s) #{last_seq + 1}..#{r.seq - 1} "
+                             f"are missing (the changes go from #{last_seq} to #{r.seq}): a record was deleted",
+                             str(last_seq + 1), str(r.seq)))
+        elif r.seq <= last_seq:
+            report.add(Break(None, r.seq, "settings_order", f"settings change #{r.seq} after #{last_seq}",
+                             str(last_seq + 1), str(r.seq)))
+        computed = settings_change_hash(row)
+        if computed != r.hash:
+            report.add(Break(None, r.seq, "settings_hash", f"{where}: its content does not match its hash: it was "
+                             "edited", r.hash, computed))
+        elif r.seq == last_seq + 1 and r.prev_hash != prev_hash:
+            report.add(Break(None, r.seq, "settings_chain", f"{where}: prev_hash does not match the hash of change "
+                             f"#{last_seq}: the chain was broken here", prev_hash, r.prev_hash))
+        if last_new is not None and r.old != last_new:
+            report.add(Break(None, r.seq, "settings_continuity", f"{where}: its old settings are not the new settings "
+                             f"of change #{last_seq}: a change in between was not recorded", _json(last_new), _json(r.old)))
+        for side in (r.old, r.new):
+            if isinstance(side, dict) and side.get("number_prefix"):
+                prefixes.add(side["number_prefix"])
+        prev_hash, last_seq, last_new = r.hash, r.seq, r.new
+    stored = {r.key: r.value for r in conn.execute(select(deployment).where(deployment.c.key.in_(IDENTITY_KEYS)))}
+    current = {k: (stored.get(k) or "").strip() or None for k in IDENTITY_KEYS}
+    if current["number_prefix"]:
+        prefixes.add(current["number_prefix"])
+    if last_new is not None and current != last_new:
+        report.add(Break(None, last_seq, "settings_current", f"the deployment's settings differ from the new settings "
+                         f"of the last recorded change #{last_seq}: they were changed without a record (or the last "
+                         "record was deleted)", _json(last_new), _json(current)))
+    for (prefix,) in conn.execute(select(notices.c.department).distinct().order_by(notices.c.department)):
+        if prefix not in prefixes:
+            report.add(Break(None, None, "settings_unrecorded", f"notices are numbered with the prefix {prefix}, which no "
+                             "recorded setting ever had: a change of the prefix was not recorded (or its records were "
+                             "deleted)", ", ".join(sorted(prefixes)) or None, prefix))
+
+
+def _json(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 # -- export -------------------------------------------------------------------------------------------------
@@ -547,11 +621,10 @@ def _line(obj: dict) -> str:
 
 @contextmanager
 def _output(path: Path, newline: str | None = None):
-    try:
-        fh = open(path, "w", encoding="utf-8", newline=newline)
-    except OSError as exc:
-        raise BadInput(f"cannot write {path}: {exc.strerror}") from None
-    with fh:
+    """The export file, written all or nothing (workflows/files.py); OSError propagates (exit 1)."""
+    from .files import atomic_output
+
+    with atomic_output(path, "w", newline=newline) as fh:
         yield fh
 
 

@@ -8,12 +8,12 @@ trail verifies. Dates are counted on the deployment's working calendar (`service
 the last working day before it), so the story keeps its shape across weekends, the Spring Festival
 and make-up working days.
 
-The story (15 subjects, 15 evaluations, 11 objections; every objection state is present):
+The story (15 subjects, 15 evaluations, 12 objections; every objection state is present):
 
 * evaluations final after their window (swept), final after an objection, under objection,
   published with the window open for weeks, published with the window ending within 2 working
   days, and one whose window ended yesterday and is due for the sweep;
-* objections received, under review (one due within 2 working days, one overdue and flagged
+* objections received, asked to complete their material (补正), under review (one due within 2 working days, one overdue and flagged
   督办 by an earlier sweep), suspended for expert review, proposed to be upheld (its handling
   period ended yesterday: overdue, left for the sweep), proposed to be dismissed, upheld after a
   returned proposal, dismissed, refused for form, refused as late (视为无异议), withdrawn.
@@ -298,10 +298,16 @@ def _plan(s: _Story) -> None:
              grounds="1,5", evidence="整改情况报告",
              reason="被扣分的护理记录书写问题已于{year}年底全部整改完毕")
 
-    # Published, window open: ends at W(-2) (due soon), at W(1) (over, due for the sweep), at W(-13).
+    # Received without reason or material: asked to complete it within 5 working days (ends at W(-4)).
+    s.publish("county_hospital", 2, "09:00", "90", "已公布，异议期内；异议材料待补正")
+    s.object("county_hospital", 1, "10:00", received=1, actor="liuyang", note="异议材料不全，已通知补正",
+             grounds="1", bare=True)
+    s.act("county_hospital", 1, "15:00", "request_completion", "liuyang",
+          missing="异议理由说明及相关证明材料（信用评价结果异议申请表第三栏未填写，未附证明材料）")
+
+    # Published, window open: ends at W(-2) (due soon), at W(1) (over, due for the sweep).
     s.publish("qianqi", 13, "09:00", "88", "已公布，异议期即将届满")
     s.publish("huimin", 16, "09:00", "81", "已公布，异议期已届满（待定时任务确定结果）")
-    s.publish("county_hospital", 2, "09:00", "90", "已公布，异议期内")
 
     for n in _SWEEPS_AT:
         s.sweep(n)

@@ -1,4 +1,4 @@
-"""Written notices after issue: show, PDF export, service (送达). Issue 6; RULES §1 (privacy), §8.
+"""Written notices after issue: show, PDF export, service (送达). Issue 6; docs/rules.md §1.3 (privacy), §8.
 
 * A stored notice is immutable. Its HTML was rendered and hashed in the transition that issued it
   (the log row repeats the hash), and `notices` is append-only. Nothing here re-renders a template.
@@ -39,16 +39,27 @@ def _notice(conn, number: str):
     return row
 
 
+def _local_instant(instant) -> str:
+    """An instant in Asia/Shanghai (+08:00), as every output gives it."""
+    from calendars import SHANGHAI
+
+    return instant.astimezone(SHANGHAI).isoformat()
+
+
 def _pdf_info(row) -> dict | None:
     if row is None:
         return None
-    return {"sha256": row.sha256, "size": row.size, "rendered_at": row.rendered_at.isoformat(),
+    from calendars import SHANGHAI
+
+    return {"sha256": row.sha256, "size": row.size, "rendered_at": row.rendered_at.astimezone(SHANGHAI).isoformat(),
             "html_hash": row.html_hash, "renderer": row.renderer}
 
 
 def _service_dict(row) -> dict:
+    from calendars import SHANGHAI
+
     return {"method": row.method, "method_label": SERVICE_METHODS[row.method], "served_on": row.served_on.isoformat(),
-            "addressee": row.addressee, "actor": row.actor, "recorded_at": row.recorded_at.isoformat(),
+            "addressee": row.addressee, "actor": row.actor, "recorded_at": row.recorded_at.astimezone(SHANGHAI).isoformat(),
             "clock_overridden": row.clock_overridden}
 
 
@@ -79,7 +90,7 @@ def notice_pdf(svc, number: str) -> dict:
     if hashlib.sha256(row.html.encode("utf-8")).hexdigest() != row.content_hash:
         raise RefusedError(f"notice {row.number}: its stored HTML does not match its recorded hash; "
                            "run `creditflow audit verify` before exporting it", code="NOTICE-HASH",
-                           article="RULES §8")
+                           article="creditflow policy: 已印发文书不可更改，导出前须与记录的哈希一致")
     pdf = render_pdf(row.html, row.number, row.issued_at)
     values = dict(number=row.number, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf),
                   html_hash=row.content_hash, renderer=renderer_versions(), rendered_at=clock.real_now())
@@ -93,7 +104,7 @@ def notice_pdf(svc, number: str) -> dict:
         return {"number": row.number, "pdf": stored.pdf, "rendered_now": False, **_pdf_info(stored)}
     return {"number": row.number, "pdf": pdf, "rendered_now": True,
             **{k: values[k] for k in ("sha256", "size", "html_hash", "renderer")},
-            "rendered_at": values["rendered_at"].isoformat()}
+            "rendered_at": _local_instant(values["rendered_at"])}
 
 
 def serve_notice(svc, number: str, method: str, on: str | date, actor: str) -> dict:
@@ -116,7 +127,7 @@ def serve_notice(svc, number: str, method: str, on: str | date, actor: str) -> d
         refuse_read_only(user.name, roles)
         if not roles & SERVING_ROLES:
             raise RefusedError(f"用户 {user.name} 不是经办人或审核人，不能登记送达", code="ROLE",
-                               article="DESIGN: roles", allowed=sorted(SERVING_ROLES))
+                               article="creditflow policy: 送达由经办人或审核人登记", allowed=sorted(SERVING_ROLES))
         row = _notice(conn, number)
         if row.audience == "internal":
             raise BadInput(f"notice {row.number} is an internal record of the case file; it is not served",
@@ -126,7 +137,7 @@ def serve_notice(svc, number: str, method: str, on: str | date, actor: str) -> d
         issued_on = row.issued_at.astimezone(SHANGHAI).date()
         if on < issued_on:
             raise BadInput(f"service on {on.isoformat()} is before the notice was issued ({issued_on.isoformat()})",
-                           code="bad_date", article="RULES §7")
+                           code="bad_date", article="creditflow policy: 送达日期不早于文书印发日期")
         today = clock.today()
         if on > today:
             raise BadInput(f"service on {on.isoformat()} is in the future (today is {today.isoformat()}); "
@@ -137,7 +148,7 @@ def serve_notice(svc, number: str, method: str, on: str | date, actor: str) -> d
         uow.commit()
     return {"number": row.number, "method": method, "method_label": SERVICE_METHODS[method],
             "served_on": on.isoformat(), "addressee": row.addressee, "actor": user.name,
-            "recorded_at": values["recorded_at"].isoformat()}
+            "recorded_at": _local_instant(values["recorded_at"])}
 
 
 def font_settings(values: list[str] | None) -> dict:

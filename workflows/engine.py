@@ -23,7 +23,7 @@ from states.context import Actor, CaseView, Context, TimerView
 from states.grades import grade_for, parse_score
 from states.identifiers import INSTITUTION_TYPES, SUBJECT_TYPES
 from states.policy import DEFAULT_POLICY
-from states.spec import Procedure, Transition
+from states.spec import RECOMPUTE_TRIGGER, REMINDER_TRIGGER, Procedure, Transition
 
 from . import clock
 from .audit import row_hash
@@ -32,11 +32,11 @@ from .errors import BadInput, Conflict
 from .errors import Refused as RefusedError
 from .inputs import parse_inputs, to_json
 from .store import hot, repo
-from .store.tables import archive_entries, cases, notices, transitions
+from .store import archive as archive_repo
+from .store.tables import cases, notices, transitions
 
 _INSERT_NOTICE = hot.HotStatement(insert(notices))
 _INSERT_LOG = hot.HotStatement(insert(transitions))
-_INSERT_ARCHIVE = hot.HotStatement(insert(archive_entries))
 _INSERT_CASE = insert(cases).returning(cases.c.id)
 _UPDATE_CASE = hot.HotStatement(
     update(cases).where(and_(cases.c.id == bindparam("b_id"), cases.c.version == bindparam("b_version"))))
@@ -65,6 +65,19 @@ class Request:
     fired_reminder: int | None = None  # the timer whose reminder this sends (once per deadline)
     recompute_timer: str | None = None  # the timer new calendar data moves (deadline_recomputed)
     caused_by: dict | None = None  # {"case": id, "seq": n} for a transition fired by a child
+
+    @property
+    def from_the_clock(self) -> bool:
+        """Fired by the sweep, the calendar recompute or a child case's link, never by a person."""
+        return (self.fired_timer is not None or self.fired_reminder is not None or self.recompute_timer is not None
+                or self.caused_by is not None)
+
+
+SYSTEM_ACTOR = "system"
+# Nobody forges the clock: a deadline's expiry decides for or against the subject by itself, so only
+# the sweep may fire it, and only once it is due.
+CLOCK_ARTICLE = ("creditflow policy: 期限届满、到期提醒和期限重算只由系统按日历自动处理，"
+                 "任何人不得代为触发（见 docs/rules.md）")
 
 
 def _timer_view(row) -> TimerView:
@@ -178,7 +191,13 @@ class Engine:
                subject=None, user=_UNREAD) -> Outcome:
         machine = MACHINES[proc.kind]
         state = row.state if row is not None else NEW
+        if not any(t.trigger == req.trigger for t in proc.transitions):
+            allowed = [t for t in machine.triggers_from(state) if not machine.system_only(t)]
+            raise BadInput(f"{proc.label}没有操作“{req.trigger}”；当前可用的操作：{'、'.join(allowed) or '无'}",
+                           code="unknown_trigger", allowed=allowed)
         candidates = proc.transitions_for(req.trigger, state)
+        self._check_origin(proc, candidates or [t for t in proc.transitions if t.trigger == req.trigger], req,
+                           timer_rows)
         if not candidates:
             try:
                 machine.fire(state, req.trigger, None)  # raises the refusal naming what is allowed
@@ -208,11 +227,12 @@ class Engine:
 
         # Effects are pure functions: data changes, archive entries, flags.
         data = dict(ctx.data)
-        archive, overdue = [], (row.overdue if row is not None else False)
+        archive, archive_changes, overdue = [], [], (row.overdue if row is not None else False)
         for name in t.effects:
             result = proc.effects[name](ctx)
             data.update(result.get("data", {}))
             archive.extend(result.get("archive", []))
+            archive_changes.extend(result.get("archive_status", []))
             overdue = result.get("overdue", overdue)
         if t.proposal:
             data["proposal"] = {"by": actor.name, "trigger": t.trigger, "inputs": to_json(inputs),
@@ -237,10 +257,15 @@ class Engine:
         # The notice: rendered, then numbered (gapless: the increment rolls back with this transaction;
         # taken last, so the number row stays locked only for the writes and the commit).
         settings = self.settings(conn)
-        issued_on = ctx.today
+        from .deployment import require_for_notice  # no notice without its issuer, no decision without its remedies bodies
+        require_for_notice(settings, t.notice)
+        # Never backdated: a notice is dated the day it is produced (a late sweep's notice states the day
+        # the period ended); the legal effect (state, effective instant, archive dates) stays `now`.
+        issued_at = clock.now()
+        issued_on = clock.today(issued_at)
         if subject is None:
             subject = repo.subject_row(conn, subject_id)
-        context = self._notice_context(conn, proc, t, settings, NUMBER_PLACEHOLDER, issued_on, subject, case_after,
+        context = self._notice_context(conn, proc, t, settings, NUMBER_PLACEHOLDER, issued_at, subject, case_after,
                                        timers_after, state, ctx, inputs, actor)
         draft = render(t.notice.template, context)
         number, n = repo.next_notice_number(conn, settings, t.notice.series, issued_on.year)
@@ -270,16 +295,13 @@ class Engine:
             number=number, department=settings["number_prefix"], series=t.notice.series, year=issued_on.year, seq=n,
             case_id=case_id, transition_seq=seq + 1, template=t.notice.template, title=t.notice.title,
             audience=t.notice.audience, addressee=_addressee(t.notice.audience, subject, settings),
-            html=rendered.html, text=rendered.text, content_hash=rendered.content_hash, issued_at=now)))
+            html=rendered.html, text=rendered.text, content_hash=rendered.content_hash, issued_at=issued_at)))
         writes.append(hot.Call(_INSERT_LOG, log))
-        for entry in archive:
-            writes.append(hot.Call(_INSERT_ARCHIVE, dict(
-                subject_id=subject_id, case_id=case_id, collected_by=settings["department_name"],
-                determined_on=date.fromisoformat(entry["determined_on"]), kind=entry["kind"],
-                category=entry["category"], facts=entry["facts"], disclosure_until=None, rule=entry["rule"],
-                created_at=now)))
         if hot.run(conn, writes, guard=True)[0].rowcount != 1:
             raise Conflict(f"case {case_id} was changed by someone else while this transition ran; reload and try again")
+        if archive or archive_changes:
+            self._write_archive(conn, subject_id, case_id, settings["department_name"], archive, archive_changes,
+                                ctx.today, now)
 
         outcome = Outcome(case_id, dest, version + 1, number, seq + 1)
         if t.parent is not None and parent_id is not None:
@@ -289,6 +311,62 @@ class Engine:
                 trigger=t.parent.trigger, actor="system", inputs=link_inputs, effective_at=now,
                 caused_by={"case": case_id, "seq": seq + 1}))
         return outcome
+
+    @staticmethod
+    def _write_archive(conn, subject_id: int, case_id: int, collected_by: str, entries: list[dict],
+                       changes: list[dict], effective_on: date, now: datetime) -> None:
+        """Append the transition's archive entries, and the status rows of the entries they supersede or
+        the effects mark (append-only: a correction is a new entry, never an edit)."""
+        new_ids: set[int] = set()
+        for change in changes:
+            for old in archive_repo.select_entries(conn, subject_id=subject_id, case_id=case_id, selector=change,
+                                                   collected_by=collected_by, today=effective_on, exclude=new_ids):
+                archive_repo.add_status(conn, entry_id=old.id, status=change["status"], by_entry_id=None,
+                                        case_id=case_id, effective_on=effective_on, reason=change["reason"],
+                                        created_at=now)
+        for entry in entries:
+            entry_id = archive_repo.add_entry(conn, subject_id=subject_id, case_id=case_id, collected_by=collected_by,
+                                              entry=entry, created_at=now)
+            new_ids.add(entry_id)
+            for selector in entry.get("supersedes", ()):
+                for old in archive_repo.select_entries(conn, subject_id=subject_id, case_id=case_id, selector=selector,
+                                                       collected_by=collected_by, today=effective_on, exclude=new_ids):
+                    archive_repo.add_status(conn, entry_id=old.id, status="superseded", by_entry_id=entry_id,
+                                            case_id=case_id, effective_on=effective_on, reason=selector["reason"],
+                                            created_at=now)
+
+    def _check_origin(self, proc: Procedure, candidates: list[Transition], req: Request, timer_rows) -> None:
+        """Only the clock fires system transitions, and a timer's expiry only through its own `on_expiry`
+        once it is due; `system` is never a person's name (refusals change nothing)."""
+        if not req.from_the_clock:
+            if req.actor == SYSTEM_ACTOR:
+                raise RefusedError("“system”是系统定时任务的执行者，不是用户，不能以其名义办理；请以本人用户名办理（--as 用户名）",
+                                   code="CLOCK-ACTOR", article=CLOCK_ARTICLE)
+            if candidates and all(t.role == "system" for t in candidates):
+                raise RefusedError(f"“{candidates[0].label}”只能由系统在期限届满时自动处理，不能人工触发；"
+                                   "到期事项由定时任务（creditflow sweep）处理",
+                                   code="CLOCK-SYSTEM-TRIGGER", article=CLOCK_ARTICLE)
+            return
+        if req.actor != SYSTEM_ACTOR or any(t.role != "system" for t in candidates):
+            raise RefusedError(f"{req.trigger}：系统触发只用于系统操作", code="CLOCK-ORIGIN", article=CLOCK_ARTICLE)
+        now = clock.now()
+        by_id = {r.id: r for r in timer_rows}
+        if req.fired_timer is not None:
+            timer = by_id.get(req.fired_timer)
+            if timer is None or timer.on_expiry != req.trigger:
+                raise RefusedError(f"{req.trigger} 不是该期限届满时的处理", code="CLOCK-WRONG-TIMER", article=CLOCK_ARTICLE)
+            if timer.ends_at > now:
+                raise RefusedError(f"期限 {timer.name} 至 {timer.ends_at.astimezone(SHANGHAI).isoformat()} 才届满，现在不能按届满处理",
+                                   code="CLOCK-NOT-DUE", article=CLOCK_ARTICLE)
+        if req.fired_reminder is not None:
+            timer = by_id.get(req.fired_reminder)
+            if timer is None or req.trigger != REMINDER_TRIGGER:
+                raise RefusedError(f"{req.trigger} 不是到期提醒", code="CLOCK-WRONG-TIMER", article=CLOCK_ARTICLE)
+            if timer.remind_at is not None and timer.remind_at > now:
+                raise RefusedError(f"期限 {timer.name} 的提醒至 {timer.remind_at.astimezone(SHANGHAI).isoformat()} 才到期",
+                                   code="CLOCK-NOT-DUE", article=CLOCK_ARTICLE)
+        if req.recompute_timer is not None and req.trigger != RECOMPUTE_TRIGGER:
+            raise RefusedError(f"{req.trigger} 不是期限重算", code="CLOCK-WRONG-TIMER", article=CLOCK_ARTICLE)
 
     # -- timers ---------------------------------------------------------------------------------------
 
@@ -349,6 +427,10 @@ class Engine:
                 clock_json = Clock.started(start, amount).to_dict() if spec.unit == "working_days" else \
                     {"start": start.isoformat(), "amount": amount}
                 status = "running"
+            elif effect.op == "restore":
+                if current is None or current.status != "stopped":
+                    continue  # nothing stopped to restore (e.g. a window that had already run out)
+                clock_json, status = dict(current.clock), "running"  # the same clock: the same last day
             elif current is None or current.status in ("stopped", "fired"):
                 if effect.op == "stop":
                     continue
@@ -414,8 +496,9 @@ class Engine:
                            "status": r.status, "suspended_working_days": suspended}
         return out
 
-    def _notice_context(self, conn, proc, t, settings, number, issued_on, subject, case_after, timers_after,
+    def _notice_context(self, conn, proc, t, settings, number, issued_at, subject, case_after, timers_after,
                         from_state, ctx, inputs, actor) -> dict:
+        issued_on = clock.today(issued_at)
         def parent():
             p = ctx.parent
             return None if p is None else {"id": p.id, "kind": p.kind, "state": p.state, "data": p.data}
@@ -430,7 +513,8 @@ class Engine:
                            "fonts": {k[5:]: v for k, v in settings.items() if k.startswith("font_") and v}},
             "notice": {"number": number, "title": t.notice.title, "audience": t.notice.audience,
                        "series": t.notice.series, "issued_on": issued_on, "against_subject": t.notice.against_subject,
-                       "issued_at": ctx.now.astimezone(SHANGHAI).replace(microsecond=0).isoformat()},
+                       "issued_at": issued_at.astimezone(SHANGHAI).replace(microsecond=0).isoformat(),
+                       "effective_on": ctx.today},
             "subject": {"name": subject.name, "identifier": subject.identifier, "type": subject.subject_type,
                         "type_label": SUBJECT_TYPES[subject.subject_type],
                         "is_person": subject.subject_type not in INSTITUTION_TYPES},

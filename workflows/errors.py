@@ -40,3 +40,16 @@ class Conflict(CreditflowError):
 
     exit_code = 4
     code = "conflict"
+
+
+class Unavailable(CreditflowError):
+    """The store cannot be reached or opened (not the user's input): exit 1."""
+
+    exit_code = 1
+    code = "store_unreachable"
+
+
+def unreachable_message(detail: str) -> str:
+    """The one line a handler reads when the store cannot be reached (Chinese: what, and what to do)."""
+    return (f"无法连接案件数据库（{detail}）：数据库不可达或无法打开，未作任何更改；"
+            "请检查 CREDITFLOW_DATABASE_URL（或 CREDITFLOW_HOME）指向的数据库是否存在并可访问")

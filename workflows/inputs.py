@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from decimal import Decimal
 
@@ -12,13 +13,61 @@ from states.spec import Input
 from .errors import BadInput
 
 
+# Length limits are states.spec's (Input.limit); this names their source in a refusal.
+LENGTH_RULE = "creditflow policy: 表单字段长度上限，超长的内容不予保存"
+# One-line fields hold no control characters (Unicode Cc) and no line or paragraph separator;
+# multi-line text may hold line feeds (CR LF is normalised to LF) and tabs, nothing else of these.
+_SEPARATORS = ("\u2028", "\u2029")
+
+
+def _where(spec: Input, trigger: str, item: int | None = None) -> str:
+    name = f"{spec.name}（{spec.label}）" if spec.label else spec.name
+    return f"{trigger}：输入项 {name}" + (f" 第 {item} 项" if item is not None else "")
+
+
+def _refuse_controls(value: str, where: str, multiline: bool) -> None:
+    allowed = "\n\t" if multiline else ""
+    for i, ch in enumerate(value, 1):
+        if ch in allowed:
+            continue
+        if unicodedata.category(ch) == "Cc" or ch in _SEPARATORS:
+            what = "多行文本只允许换行和制表符" if multiline else "单行字段不能含换行、制表符等控制字符"
+            raise BadInput(f"{where}第 {i} 个字符是控制字符 U+{ord(ch):04X}：{what}；请删去该字符后重新提交",
+                           code="control_character")
+
+
+def _line(spec: Input, raw, where: str, *, multiline: bool = False) -> str:
+    return clean_text(raw, where, limit=spec.limit, multiline=multiline)
+
+
+def clean_text(raw, where: str, *, limit: int | None, multiline: bool = False) -> str:
+    """Free text: control characters refused, surrounding blanks trimmed, at most `limit` characters.
+
+    `where` names the field in the message (Chinese), e.g. "subject add：--name（信用主体名称）"."""
+    value = str(raw)
+    if multiline:
+        value = value.replace("\r\n", "\n")
+    _refuse_controls(value, where, multiline)
+    value = value.strip()
+    if limit is not None and len(value) > limit:
+        raise BadInput(f"{where}过长：{len(value)} 个字符，上限 {limit} 个字符（{LENGTH_RULE}）；请精简到 {limit} 个字符以内",
+                       code="too_long")
+    return value
+
+
+def _split(raw) -> list:
+    if isinstance(raw, (list, tuple)):
+        return list(raw)
+    return str(raw).replace("，", ",").replace("、", ",").split(",")
+
+
 def _convert(spec: Input, raw, trigger: str):
-    where = f"{trigger}: input '{spec.name}'"
+    where = _where(spec, trigger)
     t = spec.type
     if t in ("str", "text"):
-        value = str(raw).strip()
+        value = _line(spec, raw, where, multiline=t == "text")
         if spec.required and not value:
-            raise BadInput(f"{where} must not be empty")
+            raise BadInput(f"{where}不能为空；请填写{spec.label or spec.name}")
         return value
     if t == "date":
         if isinstance(raw, date):
@@ -26,48 +75,63 @@ def _convert(spec: Input, raw, trigger: str):
         try:
             return check_date(str(raw), spec.name)
         except CalendarError as exc:
-            raise BadInput(f"{where}: {exc}") from None
+            raise BadInput(f"{where}：{exc}") from None
     if t == "score":
         try:
             return parse_score(raw)
         except ValueError as exc:
-            raise BadInput(f"{where}: {exc}", article="河南省医疗保障基金使用信用管理办法 Art. 22") from None
+            raise BadInput(f"{where}：{exc}", article="河南省医疗保障基金使用信用管理办法 Art. 22") from None
     if t == "int":
         if isinstance(raw, int) and not isinstance(raw, bool):
             return raw
         try:
             return int(str(raw).strip())
         except ValueError:
-            raise BadInput(f"{where}: {raw!r} is not a whole number") from None
+            raise BadInput(f"{where}：{raw!r} 不是整数；请填写整数，如 3") from None
     if t == "int_list":
-        items = raw if isinstance(raw, (list, tuple)) else [p for p in str(raw).replace("，", ",").split(",") if p.strip()]
+        items = [p for p in _split(raw) if str(p).strip()]
         try:
-            return [int(str(p).strip()) for p in items]
+            values = [p if isinstance(p, int) and not isinstance(p, bool) else int(str(p).strip()) for p in items]
         except ValueError:
-            raise BadInput(f"{where}: {raw!r} is not a comma-separated list of whole numbers, e.g. 1,3") from None
+            raise BadInput(f"{where}：{raw!r} 不是以逗号分隔的整数列表；请写成如 1,3 的形式") from None
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise BadInput(f"{where}中 {'、'.join(map(str, repeated))} 重复出现：每项只能填一次；"
+                           f"请改为不重复的列表，如 {','.join(map(str, dict.fromkeys(values)))}", code="repeated_value")
+        return values
     if t == "str_list":
-        items = raw if isinstance(raw, (list, tuple)) else str(raw).replace("，", ",").split(",")
-        return [str(p).strip() for p in items if str(p).strip()]
+        out = []
+        for n, p in enumerate(_split(raw), 1):
+            value = _line(spec, p, _where(spec, trigger, n))
+            if value:
+                out.append(value)
+        return out
     if t == "choice":
-        value = str(raw).strip()
-        if value not in spec.choices:
-            raise BadInput(f"{where}: {value!r} is not one of {', '.join(spec.choices)}", allowed=list(spec.choices))
-        return value
-    raise BadInput(f"{where}: unsupported type {t}")
+        value = _line(spec, raw, where)
+        if value in spec.choices:
+            return value
+        by_label = {label: code for code, label in spec.choice_labels}
+        if value in by_label:
+            return by_label[value]
+        labels = dict(spec.choice_labels)
+        options = "、".join(f"{c}（{labels[c]}）" if c in labels else c for c in spec.choices)
+        raise BadInput(f"{where}的值 {value!r} 不在可选范围内；可选：{options}（填写代码或中文名称均可）",
+                       allowed=list(spec.choices))
+    raise BadInput(f"{where}：不支持的输入类型 {t}")
 
 
 def parse_inputs(specs: tuple[Input, ...], raw: dict, trigger: str) -> dict:
     known = {s.name: s for s in specs}
     unknown = sorted(set(raw) - set(known))
     if unknown:
-        expected = ", ".join(known) or "none"
-        raise BadInput(f"{trigger}: unknown input {', '.join(unknown)}; it takes: {expected}", allowed=list(known))
+        expected = "、".join(known) or "无"
+        raise BadInput(f"{trigger}：未知的输入项 {'、'.join(unknown)}；该操作接受的输入项：{expected}", allowed=list(known))
     out = {}
     for spec in specs:
         if spec.name not in raw or raw[spec.name] is None or raw[spec.name] == "":
             if spec.required:
-                raise BadInput(f"{trigger}: input '{spec.name}' ({spec.label or spec.type}) is required; "
-                               f"give it with --set {spec.name}=…", allowed=[s.name for s in specs])
+                raise BadInput(f"{_where(spec, trigger)}为必填项，未给出；请用 --set {spec.name}=… 给出",
+                               allowed=[s.name for s in specs])
             continue
         out[spec.name] = _convert(spec, raw[spec.name], trigger)
     return out

@@ -14,26 +14,26 @@ from sqlalchemy.engine import Engine as DbEngine
 
 from calendars import SHANGHAI, Clock, compute, end_of_day, explain, explain_clock
 from states import PROCEDURES
+from states.archive import KINDS as ARCHIVE_KINDS
 from states.identifiers import IdentifierError, SUBJECT_TYPES, validate_subject
 
-from . import clock
+from . import clock, deployment
 from .auditing import AuditServices
 from .sweeping import SweepServices
 from .engine import Engine, Outcome, Request
 from .errors import BadInput
 from .settings import Settings, load_settings
+from .store import archive as archive_repo
 from .store import repo, schema
 from .store.db import engine_for
 from .store.tables import cases, notices, subjects, timers, transitions, users
 from .store.uow import UnitOfWork
 
 ROLES = ("handler", "approver", "auditor")
-DEFAULT_DEPLOYMENT = {
-    "department_name": "示例市医疗保障局",
-    "number_prefix": "示医保",
-    "reconsideration_body": "示例市人民政府",
-    "court": "有管辖权的人民法院",
-}
+# What a fresh store starts with: nothing fictional. The department and prefix unset (every transition is
+# refused until `creditflow init --department … --prefix …`), the reconsideration body derived from the
+# department where the law settles it, the court's truthful generic wording (workflows/deployment.py).
+DEFAULT_DEPLOYMENT = deployment.DEFAULTS
 
 
 @dataclass
@@ -60,18 +60,23 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
 
     # -- deployment ----------------------------------------------------------------------------
 
-    def init(self, **values) -> dict:
-        """Create or upgrade the schema and the deployment's settings (idempotent)."""
+    def init(self, *, rename: bool = False, actor: str | None = None, **values) -> dict:
+        """Create or upgrade the schema and the deployment's settings (idempotent; workflows/deployment.py).
+
+        Once the store has a case, changing a set department, prefix or remedies body is refused unless
+        `rename`; any such change is then signed by `actor` (an approver) and recorded, hash-chained, in
+        `settings_changes` (returned as `renamed`, else None). Unset settings are None in `deployment`."""
         schema.upgrade(self.db)
         with self.uow() as uow:
-            current = {r.key: r.value for r in uow.conn.execute(select(repo.deployment_table))}
-            wanted = {k: v for k, v in values.items() if v}
-            merged = {**DEFAULT_DEPLOYMENT, **current, **wanted}
-            repo.set_deployment(uow.conn, merged)
             if repo.user_row(uow.conn, "system") is None:
                 uow.conn.execute(insert(users).values(name="system", roles="system", created_at=clock.real_now()))
+            merged, change = deployment.configure(uow.conn, values, rename=rename, actor=actor)
             uow.commit()
-        return {"schema": schema.head_revision(), "deployment": merged, "database": _safe_url(self.settings.database_url)}
+        if "engine" in self.__dict__:
+            self.engine._settings = None  # this process's next transition reads the new settings
+        shown = {**merged, **deployment.identity(merged)}
+        return {"schema": schema.head_revision(), "deployment": shown, "database": _safe_url(self.settings.database_url),
+                "renamed": change}
 
     # -- users and subjects ----------------------------------------------------------------------
 
@@ -96,11 +101,15 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
             return [{"name": r.name, "roles": r.roles.split(",")} for r in uow.conn.execute(select(users).order_by(users.c.id))]
 
     def add_subject(self, name: str, subject_type: str, uscc: str | None, id_number: str | None) -> dict:
-        name = (name or "").strip()
+        from states.spec import NAME_LENGTH
+
+        from .inputs import clean_text
+
+        name = clean_text(name or "", "信用主体名称（--name）", limit=NAME_LENGTH)  # one line, at most 200
         if not name:
-            raise BadInput("a subject needs its name (--name)")
+            raise BadInput("信用主体名称（--name）不能为空；请填写登记的名称或姓名")
         try:
-            kind, identifier = validate_subject(subject_type, uscc, id_number)
+            kind, identifier = validate_subject(subject_type, uscc, id_number, today=clock.today())
         except IdentifierError as exc:
             raise BadInput(str(exc), code="bad_identifier", article="河南省医疗保障基金使用信用管理办法 Art. 6, 10") from None
         with self.uow() as uow:
@@ -126,8 +135,12 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
         with self.uow() as uow:
             row = self._subject(uow.conn, key)
             case_rows = uow.conn.execute(select(cases).where(cases.c.subject_id == row.id).order_by(cases.c.id)).all()
-            return {**_subject_dict(row), "type_label": SUBJECT_TYPES[row.subject_type],
-                    "cases": [{"id": c.id, "kind": c.kind, "state": c.state} for c in case_rows]}
+            archive = archive_repo.entries_of(uow.conn, row.id, clock.today())
+        return {**_subject_dict(row), "type_label": SUBJECT_TYPES[row.subject_type],
+                "cases": [{"id": c.id, "kind": c.kind, "label": PROCEDURES[c.kind].label, "state": c.state,
+                           "state_label": PROCEDURES[c.kind].state(c.state).label} for c in case_rows],
+                # The credit archive (Art. 10, 30-31): every entry, with whether it is in use today.
+                "archive": [{**e.to_dict(), "kind_label": ARCHIVE_KINDS[e.kind]} for e in archive]}
 
     def list_subjects(self) -> list[dict]:
         with self.uow() as uow:
@@ -194,14 +207,16 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
             if row is None:
                 raise BadInput(f"unknown case {case_id}", code="unknown_case")
             proc = PROCEDURES[row.kind]
+            subject = repo.subject_row(conn, row.subject_id) if row.subject_id is not None else None
             out = {
                 "id": row.id, "kind": row.kind, "label": proc.label, "state": row.state,
                 "state_label": proc.state(row.state).label, "final": row.is_final, "version": row.version,
                 "overdue": row.overdue, "parent": row.parent_id, "subject_id": row.subject_id,
+                "subject_name": subject.name if subject is not None else None,
                 "children": [{"id": c.id, "kind": c.kind, "state": c.state} for c in repo.children_of(conn, row.id)],
                 "timers": [_timer_dict(t) for t in repo.timers_of(conn, row.id)],
                 "notices": [{"number": n.number, "title": n.title, "hash": n.content_hash, "audience": n.audience,
-                             "issued_at": n.issued_at.isoformat()}
+                             "issued_at": _local(n.issued_at)}
                             for n in conn.execute(select(notices).where(notices.c.case_id == row.id).order_by(notices.c.id))],
                 "data": dict(row.data),
             }
@@ -214,12 +229,23 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
             row = repo.case_row(uow.conn, case_id)
             if row is None:
                 raise BadInput(f"unknown case {case_id}", code="unknown_case")
-            found = [t for t in repo.timers_of(uow.conn, case_id) if t.name == timer_name]
+            own = repo.timers_of(uow.conn, case_id)
+            proc = PROCEDURES.get(row.kind)
+            labels = {s.name: s.label for s in proc.timers} if proc else {}
+            wanted = (timer_name or "").strip()
+
+            def known_as(name: str) -> set[str]:  # its name, its label, and the label's short form before "（"
+                label = labels.get(name, "")
+                return {name, label, label.split("（")[0].strip()} - {""}
+
+            found = [t for t in own if wanted in known_as(t.name)]
             if not found:
-                names = [t.name for t in repo.timers_of(uow.conn, case_id)]
-                raise BadInput(f"case {case_id} has no timer {timer_name!r}; it has: {', '.join(names) or 'none'}",
-                               allowed=names)
+                names = [t.name for t in own]
+                listed = "、".join(f"{n}（{labels[n].split('（')[0]}）" if n in labels else n for n in names) or "无"
+                raise BadInput(f"案件 {case_id} 没有期限 {wanted!r}；可选：{listed}（填写名称或中文名称均可）",
+                               code="unknown_timer", allowed=names)
             t = found[0]
+            timer_name = t.name
         cal = self.engine.calendar
         if t.unit == "working_days":
             e = explain_clock(cal, Clock.from_dict(t.clock), clock.today())
@@ -234,12 +260,28 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
         One grouped query finds each case's next live deadline, so the list costs the same however many
         timers have run out before."""
         if due_within is not None and due_within < 1:
-            raise BadInput("--due-within takes a number of working days >= 1")
+            raise BadInput("--due-within 须为不小于 1 的工作日数；请改为如 3 的整数")
         if limit < 1:
-            raise BadInput("--limit takes a number of cases >= 1")
+            raise BadInput("--limit 须为不小于 1 的案件数；请改为如 50 的整数")
+        if kind is not None and kind not in PROCEDURES:
+            listed = "、".join(f"{k}（{p.label}）" for k, p in PROCEDURES.items())
+            raise BadInput(f"--kind {kind!r} 不是已声明的案件类型；可选：{listed}", code="unknown_kind",
+                           allowed=list(PROCEDURES))
+        if state is not None:
+            procs = [PROCEDURES[kind]] if kind is not None else list(PROCEDURES.values())
+            known = {}
+            for p in procs:
+                for s in p.states:
+                    known.setdefault(s.name, s.label)
+            if state not in known:
+                listed = "、".join(f"{n}（{label}）" for n, label in known.items())
+                of = f"{kind} 类案件" if kind is not None else "任何类型的案件"
+                raise BadInput(f"--state {state!r} 不是{of}的状态；可选：{listed}", code="unknown_state",
+                               allowed=list(known))
         live = select(timers.c.case_id, func.min(timers.c.ends_at).label("next_end")) \
             .where(timers.c.status.in_(("running", "suspended"))).group_by(timers.c.case_id).subquery()
-        q = select(cases, live.c.next_end).outerjoin(live, live.c.case_id == cases.c.id)
+        q = select(cases, live.c.next_end, subjects.c.name.label("subject_name")) \
+            .outerjoin(live, live.c.case_id == cases.c.id).outerjoin(subjects, subjects.c.id == cases.c.subject_id)
         if kind:
             q = q.where(cases.c.kind == kind)
         q = q.where(cases.c.state == state) if state else q.where(cases.c.is_final.is_(False))
@@ -258,7 +300,7 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
                                       .order_by(timers.c.ends_at.desc(), timers.c.id.desc())):
                 nxt[t.case_id] = t  # ends up with the earliest
         return [{"id": r.id, "kind": r.kind, "state": r.state, "overdue": r.overdue, "version": r.version,
-                 "subject_id": r.subject_id, "parent": r.parent_id,
+                 "subject_id": r.subject_id, "subject_name": r.subject_name, "parent": r.parent_id,
                  "next_deadline": _timer_dict(nxt[r.id]) if r.id in nxt else None} for r in rows]
 
     def audit_log(self, case_id: int) -> list[dict]:
@@ -268,8 +310,8 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
             rows = uow.conn.execute(select(transitions).where(transitions.c.case_id == case_id)
                                     .order_by(transitions.c.seq)).all()
         return [{"seq": r.seq, "trigger": r.trigger, "from_state": r.from_state, "to_state": r.to_state,
-                 "actor": r.actor, "role": r.role, "effective_at": r.effective_at.isoformat(),
-                 "recorded_at": r.recorded_at.isoformat(), "clock_overridden": r.clock_overridden,
+                 "actor": r.actor, "role": r.role, "effective_at": _local(r.effective_at),
+                 "recorded_at": _local(r.recorded_at), "clock_overridden": r.clock_overridden,
                  "inputs": r.inputs, "rules": r.rules, "timer_effects": r.timer_effects,
                  "notice_number": r.notice_number, "notice_hash": r.notice_hash, "hash": r.hash,
                  "prev_hash": r.prev_hash} for r in rows]
@@ -280,13 +322,18 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
             if r is None:
                 raise BadInput(f"unknown notice number {number!r}", code="unknown_notice")
         return {"number": r.number, "title": r.title, "case_id": r.case_id, "transition_seq": r.transition_seq,
-                "audience": r.audience, "addressee": r.addressee, "template": r.template, "issued_at": r.issued_at.isoformat(),
+                "audience": r.audience, "addressee": r.addressee, "template": r.template, "issued_at": _local(r.issued_at),
                 "hash": r.content_hash, "text": r.text, "html": r.html}
 
 
 def _subject_dict(r) -> dict:
     return {"id": r.id, "name": r.name, "type": r.subject_type, "identifier_kind": r.identifier_kind,
             "identifier": r.identifier}
+
+
+def _local(instant) -> str | None:
+    """An instant as people read it here: ISO 8601 in Asia/Shanghai (+08:00)."""
+    return instant.astimezone(SHANGHAI).isoformat() if instant is not None else None
 
 
 def _timer_dict(t) -> dict:

@@ -10,8 +10,11 @@ own transaction, safe to repeat. Details that matter:
   an expiry that closes the case stops its clocks and the reminders behind it never fire.
 * Exactly once: each item re-checks its timer inside its transaction (still running, reminder still
   pending) and consumes it there; a repeat finds nothing to do.
-* Catch-up: an item takes effect at its due instant (the notice is dated that day, as if on time); the
-  log row records the processing instant and the lateness.
+* Catch-up: an item takes effect at its due instant (state, effective instant, archive dates, derived
+  deadlines as if on time); its notice is dated the day it is produced and states the day the period
+  ended (never backdated); the log row records the processing instant and the lateness.
+* Only the sweep fires a timer, only through its own `on_expiry` and only once it is due by the clock
+  (the engine refuses anything else); `as_of` may not run ahead of the clock unless clock override is on.
 * A failure rolls its transaction back and becomes an incident (in a transaction of its own), retried by
   later sweeps with exponential back-off; the rest of the batch goes on. A case with an incident waiting
   for its next attempt is left alone entirely, so its items never fire out of order.
@@ -200,6 +203,16 @@ class SweepServices:
         as_of = as_of or clock.now()
         if batch < 1:
             raise BadInput("the sweep batch size must be at least 1")
+        if as_of > clock.now():
+            # Nobody forges the clock: a sweep "as of" a later instant would fire deadlines not yet due.
+            # With clock override (demos, tests) it runs with the clock set to that instant, so every row
+            # it writes is marked overridden and nothing is dated before it happened.
+            if not self.settings.allow_clock_override:
+                raise BadInput(f"--as-of {as_of.astimezone(SHANGHAI).isoformat()} 晚于当前时间：清理到期事项不能提前进行"
+                               "（只能补办已经到期的事项）；请去掉 --as-of 或给出不晚于现在的时刻",
+                               code="as_of_in_future")
+            with clock.frozen_at(as_of):
+                return self.sweep(as_of, batch=batch, holder=holder)
         holder = holder or f"{socket.gethostname()}:{os.getpid()}"
         sqlite = self.db.dialect.name == "sqlite"
         if sqlite:

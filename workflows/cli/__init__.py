@@ -1,6 +1,7 @@
 """The `creditflow` command line (Typer): a thin adapter that parses, calls a service, and maps errors.
 
-Exit codes: 0 success; 2 bad input; 3 refused transition; 4 concurrent-change conflict.
+Exit codes: 0 success; 2 bad input; 3 refused transition; 4 concurrent-change conflict; 1 anything
+else (store unreachable, file not writable, internal error; and `audit verify` finding a break).
 Nothing heavy is imported at start-up: each command imports what it needs.
 """
 
@@ -51,39 +52,128 @@ def _global(
         from ..settings import load_settings
 
         if not load_settings().allow_clock_override:
-            raise BadInput("--now is refused: this deployment does not allow clock override "
-                           "(set CREDITFLOW_ALLOW_CLOCK_OVERRIDE=1 for demos and tests only)")
+            raise BadInput("--now 被拒绝：本部署不允许设置时钟（clock override；creditflow policy: 时钟不可伪造）；"
+                           "仅演示和测试可设 CREDITFLOW_ALLOW_CLOCK_OVERRIDE=1", code="clock_override_refused")
         clock.set_override(cases_cmd._instant(now))
+
+
+def _clean(text: str) -> str:
+    """One printable line: no line breaks, no lone surrogates (undecodable bytes shown as \\udcff)."""
+    text = " ".join(str(text).splitlines())
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _payload(code: str, message: str, article: str = "", allowed: list | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "article": article, "allowed": allowed or []}}
 
 
 def _fail(code: int, payload: dict, message: str, as_json: bool) -> int:
     if as_json:
+        error = payload.get("error", {})
+        error.update({k: _clean(v) for k, v in error.items() if isinstance(v, str)})
         sys.stdout.write(dumps(payload) + "\n")
-    sys.stderr.write(message.replace("\n", " ") + "\n")
+    sys.stderr.write(_clean(message) + "\n")
     return code
 
 
+# The legal source of a calendar error (the arithmetic of periods), by error code.
+CALENDAR_ARTICLES = {
+    "calendar.invalid": "中华人民共和国民法典 Art. 201-203（期间的计算）",
+    "calendar.out_of_range": "creditflow policy: 工作日历覆盖 2000-2099 年",
+    "calendar.override_invalid": "creditflow policy: 日历覆盖文件须列明国务院通知及每个放假、调休日期",
+}
+
+
+def _debug() -> bool:
+    import os
+
+    return os.environ.get("CREDITFLOW_DEBUG", "") == "1"
+
+
+def _undecodable(args: list[str]) -> tuple[int, str] | None:
+    """The first argument (1-based) that was not valid UTF-8: Python holds its bytes as surrogate escapes."""
+    for position, arg in enumerate(args, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return position, arg
+    return None
+
+
+def _unexpected(exc: Exception) -> tuple[dict, str]:
+    """Errors of the machine, not of the input (exit 1): the store, files, and anything unforeseen."""
+    db_errors: tuple = ()
+    if "sqlalchemy" in sys.modules:  # no database was touched if SQLAlchemy was never imported
+        from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+        db_errors = (DBAPIError,)
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            from ..errors import unreachable_message
+
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            message = unreachable_message(detail[0] if detail else type(exc).__name__)
+            return _payload("store_unreachable", message), f"error: {message}"
+    if db_errors and isinstance(exc, db_errors):
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        message = (f"数据库操作失败（{detail[0] if detail else type(exc).__name__}）：未作任何更改；"
+                   "请检查 CREDITFLOW_DATABASE_URL 指向的数据库，稍后重试")
+        return _payload("store_error", message), f"error: {message}"
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        reason = exc.strerror or type(exc).__name__
+        message = (f"无法读写文件{where}：{reason}：未写入任何内容；"
+                   "请换一个存在且可写的路径（不能是目录），并检查磁盘空间")
+        return _payload("io_error", message), f"error: {message}"
+    message = f"内部错误：{type(exc).__name__}: {exc}，请设置 CREDITFLOW_DEBUG=1 查看详情"
+    return _payload("internal_error", message), f"error: {message}"
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app and map every error kind to its exit code in one place."""
+    """Entry point: run the app and map every error kind to its exit code in one place.
+
+    0 success; 2 bad input; 3 refused transition; 4 concurrent change; 1 anything else (the store
+    cannot be reached, a file cannot be written, an internal error). One line on stderr; with --json
+    also {"error": {...}} on stdout; a traceback only with CREDITFLOW_DEBUG=1."""
     from calendars import CalendarError
 
-    from ..errors import CreditflowError
+    from ..errors import CreditflowError, Refused
 
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in args
+    bad = _undecodable(args)
+    if bad is not None:
+        position, arg = bad
+        shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        message = (f"第 {position} 个命令行参数（{shown}）不是有效的 UTF-8 文本，未作任何更改；"
+                   "请以 UTF-8 编码重新输入（检查终端或脚本的字符编码设置）")
+        sys.exit(_fail(2, _payload("bad_encoding", message), f"error: {message}", as_json))
     command = typer.main.get_command(app)
     try:
         result = command.main(args=args, prog_name="creditflow", standalone_mode=False)
         code = result if isinstance(result, int) else 0
     except CreditflowError as exc:
-        code = _fail(exc.exit_code, exc.to_dict(), f"error: {exc.message}", as_json)
+        line = exc.message
+        if isinstance(exc, Refused):  # a refusal names its rule and article, as --json does
+            line += f"（规则 {exc.code}" + (f"；依据 {exc.article}" if exc.article else "") + "）"
+        elif exc.article:
+            line += f"（依据 {exc.article}）"
+        code = _fail(exc.exit_code, exc.to_dict(), f"error: {line}", as_json)
     except CalendarError as exc:
-        payload = {"error": {"code": exc.code, "message": str(exc), "article": "RULES §7", "allowed": []}}
-        code = _fail(2, payload, f"error: {exc}", as_json)
+        article = CALENDAR_ARTICLES.get(exc.code, CALENDAR_ARTICLES["calendar.invalid"])
+        code = _fail(2, _payload(exc.code, str(exc), article), f"error: {exc}", as_json)
     except typer.Abort:
-        code = _fail(1, {"error": {"code": "aborted", "message": "aborted", "article": "", "allowed": []}}, "aborted", as_json)
+        code = _fail(1, _payload("aborted", "已中止"), "已中止", as_json)
     except typer.TyperException as exc:  # usage errors from the parser
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        payload = {"error": {"code": "usage", "message": message, "article": "", "allowed": []}}
-        code = _fail(getattr(exc, "exit_code", 2), payload, f"error: {message}", as_json)
+        exit_code = getattr(exc, "exit_code", 2)
+        if exit_code == 2:
+            message = f"命令行用法错误：{message}；请用 --help 查看该命令的参数"
+        code = _fail(exit_code, _payload("usage", message), f"error: {message}", as_json)
+    except Exception as exc:  # noqa: BLE001 - the one place every other failure becomes exit 1
+        if _debug():
+            import traceback
+
+            traceback.print_exception(exc, file=sys.stderr)
+        payload, line = _unexpected(exc)
+        code = _fail(1, payload, line, as_json)
     sys.exit(code)

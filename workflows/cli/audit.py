@@ -12,6 +12,7 @@ import typer
 
 from .cases import JsonOpt, audit_app, svc
 from .output import emit
+from .params import id_option
 
 OutOpt = Annotated[str, typer.Option("-o", "--output", help="The file to write.")]
 
@@ -52,6 +53,10 @@ def audit_checkpoint(
 ):
     """Seal every case's chain head now (the daily sweep writes one too); optionally export it."""
     s = svc()
+    if output:
+        from ..files import check_writable
+
+        check_writable(output)  # before the checkpoint is written: an unwritable file changes nothing
     out = s.write_checkpoint()
     if output:
         out = {**out, "exported": s.export_checkpoint(output, out["id"])}
@@ -74,7 +79,8 @@ def audit_checkpoints(as_json: JsonOpt = False):
 @audit_app.command("export-checkpoint")
 def audit_export_checkpoint(
     output: OutOpt,
-    checkpoint_id: Annotated[Optional[int], typer.Option("--id", help="Which checkpoint (default: the latest).")] = None,
+    checkpoint_id: Annotated[Optional[int], id_option(
+        "--id", label="--id（检查点编号）", help="Which checkpoint (default: the latest).")] = None,
     as_json: JsonOpt = False,
 ):
     """Write a checkpoint (header line, then one head per case, JSON lines) to keep outside the system."""
@@ -88,7 +94,7 @@ def audit_export(
     output: OutOpt,
     fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
     since: Annotated[Optional[str], typer.Option("--since", help="Rows recorded on or after this day (YYYY-MM-DD, Asia/Shanghai)")] = None,
-    case_id: Annotated[Optional[int], typer.Option("--case", help="Only this case")] = None,
+    case_id: Annotated[Optional[int], id_option("--case", label="--case（案件编号）", help="Only this case")] = None,
     as_json: JsonOpt = False,
 ):
     """Export the log with every field and its chain hashes, for re-verification outside the system."""

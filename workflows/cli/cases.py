@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from .output import emit
+from .params import CaseArg, ExpectedVersionOpt, IncidentArg, id_option
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 AsOpt = Annotated[str, typer.Option("--as", help="The user acting (the log records it).")]
@@ -17,20 +18,68 @@ AsOpt = Annotated[str, typer.Option("--as", help="The user acting (the log recor
 
 def svc(check_schema: bool = True):
     from ..services import Services
+    from ..settings import load_settings
 
-    return Services.from_settings(check_schema=check_schema)
+    settings = load_settings()
+    if check_schema:  # only `init` and `demo` (check_schema=False) may create the store's folder
+        _require_sqlite_folder(settings.database_url)
+    return Services.from_settings(settings, check_schema=check_schema)
+
+
+def _require_sqlite_folder(url: str) -> None:
+    """A SQLite store in a folder that does not exist cannot be reached: exit 1, and no folder is made."""
+    if not url.startswith("sqlite"):
+        return
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    try:
+        database = make_url(url).database
+    except Exception:  # noqa: BLE001 - a malformed URL is reported where the store is opened
+        return
+    if database and database != ":memory:" and not Path(database).parent.is_dir():
+        from ..errors import Unavailable, unreachable_message
+
+        raise Unavailable(unreachable_message(f"SQLite 数据库所在目录 {Path(database).parent} 不存在"))
 
 
 def parse_sets(values: list[str] | None) -> dict:
+    """`--set key=value` pairs; a key given twice is refused (which value was meant is unknown)."""
     from ..errors import BadInput
 
     out = {}
     for item in values or []:
         if "=" not in item:
-            raise BadInput(f"--set takes key=value, got {item!r}")
+            raise BadInput(f"--set 须写成 键=值，收到 {item!r}；例如 --set reason=expert_review")
         key, value = item.split("=", 1)
-        out[key.strip()] = value
+        key = key.strip()
+        if not key:
+            raise BadInput(f"--set {item!r} 缺少键名；须写成 键=值，例如 --set reason=expert_review")
+        if key in out:
+            raise BadInput(f"--set {key}=… 给出了两次（{out[key]!r} 和 {value!r}）：同一输入项只能给一个值；"
+                           "请只保留其中一个", code="repeated_input")
+        out[key] = value
     return out
+
+
+def merge_dedicated(ctx: typer.Context, inputs: dict, not_inputs: tuple[str, ...]) -> dict:
+    """Add the command's dedicated options (every parameter not in `not_inputs`) to the `--set` inputs.
+
+    An input given both ways (`--received 2026-02-24 --set received=…`) is refused, whichever value
+    it holds: the two may disagree, and guessing would record the wrong one."""
+    from ..errors import BadInput
+
+    options = {p.name: p for p in ctx.command.params}
+    for name, value in ctx.params.items():
+        if name in not_inputs or value is None:
+            continue
+        if name in inputs:
+            flag = (options[name].opts or [f"--{name}"])[0] if name in options else f"--{name}"
+            raise BadInput(f"输入项 {name} 同时由 {flag} 和 --set {name}=… 给出：同一输入项只能给一次；"
+                           f"请只用 {flag}", code="repeated_input")
+        inputs[name] = value
+    return inputs
 
 
 # -- init ------------------------------------------------------------------------------------------
@@ -38,15 +87,22 @@ def parse_sets(values: list[str] | None) -> dict:
 def init(
     department: Annotated[Optional[str], typer.Option(help="Issuing department, e.g. 郑州市医疗保障局")] = None,
     prefix: Annotated[Optional[str], typer.Option(help="Document-number prefix, e.g. 郑医保")] = None,
-    reconsideration_body: Annotated[Optional[str], typer.Option(help="Body named for 行政复议")] = None,
-    court: Annotated[Optional[str], typer.Option(help="Court named for 行政诉讼")] = None,
+    reconsideration_body: Annotated[Optional[str], typer.Option(
+        help="Body named for 行政复议, e.g. 郑州市人民政府 (default: derived from the department where "
+             "行政复议法 Art. 24 settles it, else unset and decisions are refused)")] = None,
+    court: Annotated[Optional[str], typer.Option(help="Court named for 行政诉讼 (default: 有管辖权的人民法院)")] = None,
     calendar_overrides: Annotated[Optional[str], typer.Option(help="Calendar override file (TOML)")] = None,
     font: Annotated[Optional[list[str]], typer.Option(
         "--font", help="Licensed typeface for notices, role=family (fangsong, xiaobiaosong, heiti, kaiti, songti); "
                        "default Noto CJK SC. Repeatable.")] = None,
+    rename: Annotated[bool, typer.Option(
+        "--rename", help="Change a department, prefix or remedies body set already, on a store with cases "
+                         "(recorded in the audit trail; needs --as)")] = False,
+    actor: Annotated[Optional[str], typer.Option(
+        "--as", help="The approver who signs a settings change on a store with cases")] = None,
     as_json: JsonOpt = False,
 ):
-    """Create or upgrade the schema and the deployment's settings."""
+    """Create or upgrade the schema and the deployment's settings (workflows/deployment.py)."""
     from ..settings import load_settings, write_settings_file
 
     if calendar_overrides:
@@ -58,9 +114,33 @@ def init(
 
     fonts = font_settings(font)  # refuse a font that is not installed before recording anything
     out = svc(check_schema=False).init(department_name=department, number_prefix=prefix,
-                                       reconsideration_body=reconsideration_body, court=court, **fonts)
-    d = out["deployment"]
-    emit(out, as_json, f"数据库已就绪（{out['database']}，版本 {out['schema']}）：{d['department_name']}，文号前缀 {d['number_prefix']}")
+                                       reconsideration_body=reconsideration_body, court=court, rename=rename,
+                                       actor=actor, **fonts)
+
+    def text() -> str:
+        from ..deployment import LABELS, derive_reconsideration_body
+
+        d, unset = out["deployment"], "（未设置）"
+        body = d["reconsideration_body"]
+        derived = body is not None and body == derive_reconsideration_body(d["department_name"])
+        lines = [f"数据库已就绪（{out['database']}，版本 {out['schema']}）：{d['department_name'] or unset}，"
+                 f"文号前缀 {d['number_prefix'] or unset}",
+                 f"复议机关：{body or unset}" + ("（依行政复议法第二十四条由发文机关名称确定）" if derived else "")
+                 + f"；人民法院：{d['court'] or unset}"]
+        if not d["department_name"] or not d["number_prefix"]:
+            lines.append("尚未设置发文机关或文号前缀：办理任何事项前请运行 creditflow init --department <发文机关全称> "
+                         "--prefix <机关代字>（演示：creditflow demo 或 creditflow serve --demo 在空库中自行设置演示机关）")
+        elif body is None:
+            lines.append(f"复议机关未设置（无法由“{d['department_name']}”确定）：出具含行政复议、行政诉讼告知的决定前，"
+                         "请运行 creditflow init --reconsideration-body <复议机关全称>；未设置前此类决定一律不予出具")
+        change = out["renamed"]
+        if change:
+            diff = "；".join(f"{LABELS[k]}：{change['old'][k] or unset} → {change['new'][k] or unset}"
+                             for k in change["new"] if change["old"].get(k) != change["new"][k])
+            lines.append(f"设置变更已记入审计日志（第 {change['seq']} 条，{change['actor']} 署名）：{diff}")
+        return "\n".join(lines)
+
+    emit(out, as_json, text)
 
 
 # -- users -------------------------------------------------------------------------------------------
@@ -68,16 +148,26 @@ def init(
 user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 
 
+ROLE_LABELS = {"handler": "经办人", "approver": "审核人", "auditor": "审计人员", "system": "系统"}
+
+
+def _roles_zh(roles) -> str:
+    return "、".join(ROLE_LABELS.get(r, r) for r in roles)
+
+
 @user_app.command("add")
 def user_add(name: str, role: Annotated[str, typer.Option("--role", help="handler,approver,auditor")], as_json: JsonOpt = False):
+    """Add a user with one or more roles (handler 经办人, approver 审核人, auditor 审计人员)."""
     out = svc().add_user(name, [r.strip() for r in role.split(",") if r.strip()])
-    emit(out, as_json, f"已添加用户 {out['name']}（{','.join(out['roles'])}）")
+    emit(out, as_json, f"已添加用户 {out['name']}（{_roles_zh(out['roles'])}）")
 
 
 @user_app.command("list")
 def user_list(as_json: JsonOpt = False):
+    """List the users and their roles."""
     users = svc().list_users()
-    emit({"users": users}, as_json, lambda: "\n".join(f"{u['name']}\t{','.join(u['roles'])}" for u in users))
+    emit({"users": users}, as_json, lambda: "\n".join(
+        ["用户名\t角色"] + [f"{u['name']}\t{_roles_zh(u['roles'])}" for u in users]) if users else "尚无用户")
 
 
 # -- subjects ------------------------------------------------------------------------------------------
@@ -93,6 +183,7 @@ def subject_add(
     id_number: Annotated[Optional[str], typer.Option("--id-number")] = None,
     as_json: JsonOpt = False,
 ):
+    """Register a credit subject with its unified social credit code or ID number (checked)."""
     out = svc().add_subject(name, subject_type, uscc, id_number)
     emit(out, as_json, f"已登记信用主体 {out['id']}：{out['name']}（{out['identifier']}）")
 
@@ -100,14 +191,32 @@ def subject_add(
 @subject_app.command("show")
 def subject_show(key: Annotated[str, typer.Argument(metavar="ID_OR_CODE")], as_json: JsonOpt = False):
     out = svc().show_subject(key)
-    emit(out, as_json, lambda: f"{out['id']} {out['name']} {out['type_label']} {out['identifier']}\n" +
-         "\n".join(f"  案件 {c['id']} {c['kind']} {c['state']}" for c in out["cases"]))
+
+    def text() -> str:
+        lines = [f"信用主体 {out['id']}：{out['name']}（{out['type_label']}，{out['identifier']}）",
+                 "案件：" + ("" if out["cases"] else "无")]
+        lines += [f"  {c['id']}\t{c['label']}\t{c['state_label']}" for c in out["cases"]]
+        lines.append("信用档案：" + ("" if out["archive"] else "无"))
+        for e in out["archive"]:
+            status = "使用中" if e["in_use"] else (f"已被第{e['superseded_by']}条取代" if e["superseded_by"]
+                                                 else "已停止使用")
+            until = f"公开至{e['disclosed_until']}" if e["disclosed_until"] else "长期（至被取代）"
+            lines.append(f"  {e['id']}\t{e['kind_label']}\t{e['facts']}\t认定于{e['determined_on']}\t{until}\t{status}")
+        return "\n".join(lines)
+
+    emit(out, as_json, text)
 
 
 @subject_app.command("list")
 def subject_list(as_json: JsonOpt = False):
+    """List the registered credit subjects."""
+    from states.identifiers import SUBJECT_TYPES
+
     rows = svc().list_subjects()
-    emit({"subjects": rows}, as_json, lambda: "\n".join(f"{s['id']}\t{s['name']}\t{s['type']}\t{s['identifier']}" for s in rows))
+    emit({"subjects": rows}, as_json, lambda: "\n".join(
+        ["编号\t名称\t类型\t代码"]
+        + [f"{s['id']}\t{s['name']}\t{SUBJECT_TYPES.get(s['type'], s['type'])}\t{s['identifier']}" for s in rows])
+        if rows else "尚无信用主体")
 
 
 # -- evaluations --------------------------------------------------------------------------------------------
@@ -139,33 +248,36 @@ case_app = typer.Typer(help="Cases: open, act, inspect.", no_args_is_help=True)
 
 @case_app.command("open")
 def case_open(
+    ctx: typer.Context,
     kind: str,
     actor: AsOpt,
-    evaluation: Annotated[Optional[int], typer.Option("--evaluation", help="The evaluation case objected to")] = None,
-    parent: Annotated[Optional[int], typer.Option("--parent")] = None,
+    evaluation: Annotated[Optional[int], id_option(
+        "--evaluation", label="--evaluation（被提出异议的评价案件编号）", help="The evaluation case objected to")] = None,
+    parent: Annotated[Optional[int], id_option(
+        "--parent", label="--parent（上级案件编号）", help="The parent case (for kinds other than objection)")] = None,
     grounds: Annotated[Optional[str], typer.Option("--grounds", help="Art. 24 grounds, e.g. 1,2")] = None,
     received: Annotated[Optional[str], typer.Option("--received", help="Day the written material was received")] = None,
+    posted: Annotated[Optional[str], typer.Option(
+        "--posted", help="Day a mailed objection was posted (postmark); timeliness counts the earlier of the two")] = None,
     materials: Annotated[Optional[str], typer.Option("--materials", help="Comma-separated list")] = None,
     reason: Annotated[Optional[str], typer.Option("--reason")] = None,
     sets: Annotated[Optional[list[str]], typer.Option("--set", help="key=value, repeatable")] = None,
     as_json: JsonOpt = False,
 ):
     """Open a case (e.g. `case open objection --evaluation 3 --grounds 1,2 --received 2026-03-02`)."""
-    inputs = parse_sets(sets)
-    for key, value in (("grounds", grounds), ("received", received), ("materials", materials), ("reason", reason)):
-        if value is not None:
-            inputs[key] = value
+    # Every other option of this command is an input of the opening transition (also as --set key=…).
+    inputs = merge_dedicated(ctx, parse_sets(sets), not_inputs=("kind", "actor", "evaluation", "parent", "sets", "as_json"))
     out = svc().open_case(kind, evaluation if evaluation is not None else parent, actor, inputs)
-    emit(out, as_json, f"已立案 {out['case_id']}：{out['state']}，文书 {out['notice']}")
+    emit(out, as_json, f"已立案 {out['case_id']}：{state_label(kind, out['state'])}，文书 {out['notice']}")
 
 
 @case_app.command("act")
 def case_act(
-    case_id: int,
+    case_id: CaseArg,
     trigger: str,
     actor: AsOpt,
     sets: Annotated[Optional[list[str]], typer.Option("--set", help="key=value, repeatable")] = None,
-    expected_version: Annotated[Optional[int], typer.Option("--expected-version")] = None,
+    expected_version: ExpectedVersionOpt = None,
     as_json: JsonOpt = False,
 ):
     """Fire TRIGGER on CASE as a user (refused with the rule if not allowed now)."""
@@ -174,28 +286,63 @@ def case_act(
 
 
 @case_app.command("actions")
-def case_actions(case_id: int, actor: AsOpt, as_json: JsonOpt = False):
+def case_actions(case_id: CaseArg, actor: AsOpt, as_json: JsonOpt = False):
+    """The triggers USER may fire on CASE now."""
     actions = svc().actions(case_id, actor)
     emit({"case_id": case_id, "actions": actions}, as_json, " ".join(actions) or "（当前无可办理事项）")
 
 
+# Timer status as a handler says it (the JSON keeps the codes).
+TIMER_STATUS = {"running": "计算中", "suspended": "中止计算", "stopped": "已停止", "fired": "已届满"}
+
+
+def _procedure(kind: str):
+    from states import PROCEDURES
+
+    return PROCEDURES.get(kind)
+
+
+def state_label(kind: str, state: str) -> str:
+    proc = _procedure(kind)
+    try:
+        return proc.state(state).label if proc else state
+    except KeyError:
+        return state
+
+
+def timer_label(kind: str, name: str) -> str:
+    proc = _procedure(kind)
+    try:
+        return proc.timer(name).label if proc else name
+    except KeyError:
+        return name
+
+
 @case_app.command("show")
-def case_show(case_id: int, as_json: JsonOpt = False):
+def case_show(case_id: CaseArg, as_json: JsonOpt = False):
+    """A case: its state, subject, deadlines and notices."""
     out = svc().show_case(case_id)
 
     def text() -> str:
-        lines = [f"案件 {out['id']} {out['label']}：{out['state_label']}（{out['state']}，版本 {out['version']}）"
+        subject = f"，信用主体 {out['subject_name']}" if out.get("subject_name") else ""
+        lines = [f"案件 {out['id']} {out['label']}：{out['state_label']}（版本 {out['version']}{subject}）"
                  + ("【已超期】" if out["overdue"] else "")]
-        lines += [f"  期限 {t['name']}：{t['status']}，最后一日 {t['last_day']}" + ("（暂定）" if t["provisional"] else "")
+        lines += [f"  期限 {timer_label(out['kind'], t['name'])}：{TIMER_STATUS.get(t['status'], t['status'])}，"
+                  f"最后一日 {t['last_day']}" + ("（暂定）" if t["provisional"] else "")
                   for t in out["timers"]]
-        lines += [f"  文书 {n['number']} {n['title']}" for n in out["notices"]]
+        lines += [f"  文书 {n['number']} {n['title']}（{n['issued_at']}）" for n in out["notices"]]
         return "\n".join(lines)
 
     emit(out, as_json, text)
 
 
 @case_app.command("explain")
-def case_explain(case_id: int, timer: str, as_json: JsonOpt = False):
+def case_explain(
+    case_id: CaseArg,
+    timer: Annotated[str, typer.Argument(metavar="TIMER", help="The timer's name or its Chinese label, e.g. handling or 异议处理期限")],
+    as_json: JsonOpt = False,
+):
+    """Every day a case's deadline counted or skipped, and why."""
     out = svc().explain_timer(case_id, timer)
     emit(out, as_json, lambda: "\n".join(f"{d['date']}  {'计入' if d['counted'] else '不计'}  {d['label']}" for d in out["days"])
          + f"\n最后一日：{out['last_day']}（截止 {out['ends_at']}）")
@@ -203,18 +350,33 @@ def case_explain(case_id: int, timer: str, as_json: JsonOpt = False):
 
 @case_app.command("list")
 def case_list(
-    kind: Annotated[Optional[str], typer.Option("--kind")] = None,
-    state: Annotated[Optional[str], typer.Option("--state")] = None,
-    overdue: Annotated[bool, typer.Option("--overdue")] = False,
-    due_within: Annotated[Optional[int], typer.Option("--due-within", help="Working days")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="At most this many, most urgent first")] = 500,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="Only this kind, e.g. objection")] = None,
+    state: Annotated[Optional[str], typer.Option("--state", help="Only cases in this state (final ones too)")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue cases (督办)")] = False,
+    due_within: Annotated[Optional[int], id_option(
+        "--due-within", label="--due-within（工作日数）", help="Due within this many working days")] = None,
+    limit: Annotated[int, id_option(
+        "--limit", label="--limit（最多列出的案件数）", help="At most this many, most urgent first")] = 500,
     as_json: JsonOpt = False,
 ):
     """Open cases, most urgent first (overdue, then by the next deadline)."""
     rows = svc().list_cases(kind, state, overdue, due_within, limit)
-    emit({"cases": rows}, as_json, lambda: "\n".join(
-        f"{c['id']}\t{c['kind']}\t{c['state']}\t{'超期' if c['overdue'] else ''}\t"
-        f"{c['next_deadline']['last_day'] if c['next_deadline'] else ''}" for c in rows))
+
+    def text() -> str:
+        if not rows:
+            return "没有符合条件的案件"
+        lines = ["案件\t类型\t状态\t信用主体\t督办\t最近期限\t最后一日"]
+        for c in rows:
+            proc = _procedure(c["kind"])
+            d = c["next_deadline"]
+            lines.append("\t".join([
+                str(c["id"]), proc.label if proc else c["kind"], state_label(c["kind"], c["state"]),
+                c.get("subject_name") or "", "超期" if c["overdue"] else "",
+                timer_label(c["kind"], d["name"]) if d else "",
+                (d["last_day"] + ("（暂定）" if d["provisional"] else "")) if d else ""]))
+        return "\n".join(lines)
+
+    emit({"cases": rows}, as_json, text)
 
 
 # -- audit, sweep, notices ----------------------------------------------------------------------------------------
@@ -223,22 +385,45 @@ audit_app = typer.Typer(help="The transition log.", no_args_is_help=True)
 
 
 @audit_app.command("log")
-def audit_log(case_id: int, as_json: JsonOpt = False):
+def audit_log(case_id: CaseArg, as_json: JsonOpt = False):
+    """A case's transition log, oldest first (instants in Asia/Shanghai)."""
     entries = svc().audit_log(case_id)
     emit({"case_id": case_id, "entries": entries}, as_json, lambda: "\n".join(
-        f"{e['seq']}\t{e['effective_at']}\t{e['actor']}\t{e['trigger']}\t{e['from_state']} → {e['to_state']}\t{e['notice_number']}"
-        for e in entries))
+        ["序号\t生效时间\t办理人\t操作\t状态变化\t文书"] + [
+            f"{e['seq']}\t{e['effective_at']}{'（模拟时钟）' if e['clock_overridden'] else ''}\t{e['actor']}\t"
+            f"{e['trigger']}\t{e['from_state'] or '（立案）'} → {e['to_state']}\t{e['notice_number'] or ''}"
+            for e in entries]))
 
 
 def sweep(
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="ISO 8601 instant; default now")] = None,
-    batch: Annotated[int, typer.Option("--batch", help="Due items selected per round")] = 500,
+    as_of: Annotated[Optional[str], typer.Option(
+        "--as-of", help="ISO 8601 instant, not later than now (later only with clock override); default now")] = None,
+    batch: Annotated[int, id_option("--batch", label="--batch（每轮选取的到期事项数）",
+                                    help="Due items selected per round")] = 500,
     as_json: JsonOpt = False,
 ):
     """Fire every timer and reminder due as of an instant (catch-up after downtime), each in its own transaction."""
-    from ..clock import now
+    from .. import clock
+    from ..errors import BadInput
+    from ..settings import load_settings
 
-    instant = _instant(as_of) if as_of else now()
+    if as_of is None:
+        instant = clock.now()
+    else:
+        if not as_of.strip():
+            raise BadInput("--as-of 为空：须给出 ISO 8601 时刻，如 2026-03-06T00:00:00+08:00；"
+                           "要按当前时间清理，请不写 --as-of", code="bad_instant")
+        instant = _instant(as_of.strip(), "--as-of")
+        if load_settings().allow_clock_override:
+            # Demos and tests: the sweep runs with the clock at that instant, so every row it writes is
+            # marked overridden and nothing is dated before it happened.
+            clock.set_override(instant)
+        elif instant > clock.real_now():
+            from calendars import SHANGHAI
+
+            raise BadInput(f"--as-of {instant.astimezone(SHANGHAI).isoformat()} 晚于当前时间：只能补办已经到期的事项，"
+                           "不能提前清理（creditflow policy: 时钟不可伪造）；请去掉 --as-of 或给出不晚于现在的时刻",
+                           code="as_of_in_future")
     out = svc().sweep(instant, batch=batch)
     if out.get("skipped"):
         emit(out, as_json, lambda: f"未执行：{out['skipped']}")
@@ -269,13 +454,14 @@ def incidents_list(
         return
     rows = svc().list_incidents(include_resolved=all_)
     emit({"incidents": rows}, as_json, lambda: "\n".join(
-        [f"异常事件 {len(rows)} 件"] + [
+        [f"异常事件 {len(rows)} 件", "  编号\t案件\t期限/事项\t状态\t失败次数\t下次重试\t错误"] + [
             f"  {r['id']}\t案件 {r['case_id']}\t{r['timer']}/{r['work']}\t{r['status']}\t第{r['attempts']}次失败\t"
-            f"下次重试 {r['next_attempt_at']}\t{r['message']}" for r in rows]))
+            f"下次重试 {r['next_attempt_at']}\t{r['message']}" for r in rows])
+        if rows else ("没有异常事件" if all_ else "没有未解决的异常事件"))
 
 
 @incidents_app.command("retry")
-def incidents_retry(incident_id: int, as_json: JsonOpt = False):
+def incidents_retry(incident_id: IncidentArg, as_json: JsonOpt = False):
     """Retry one incident now, without waiting for its back-off."""
     out = svc().retry_incident(incident_id)
     inc = out["incident"]
@@ -287,7 +473,7 @@ def incidents_retry(incident_id: int, as_json: JsonOpt = False):
 from .notices import notice_app  # noqa: E402,F401  (show, pdf, served: workflows/cli/notices.py)
 
 
-def _instant(value: str):
+def _instant(value: str, option: str = "--now"):
     from datetime import datetime
 
     from ..errors import BadInput
@@ -295,7 +481,8 @@ def _instant(value: str):
     try:
         instant = datetime.fromisoformat(value)
     except ValueError:
-        raise BadInput(f"{value!r} is not an ISO 8601 instant, e.g. 2026-03-02T09:00:00+08:00") from None
+        raise BadInput(f"{option} {value!r} 不是 ISO 8601 时刻；请写成如 2026-03-02T09:00:00+08:00 的形式",
+                       code="bad_instant") from None
     if instant.tzinfo is None:
-        raise BadInput(f"{value!r} has no time zone; add one, e.g. +08:00")
+        raise BadInput(f"{option} {value!r} 没有时区；请加上时区，如 2026-03-02T09:00:00+08:00", code="bad_instant")
     return instant

@@ -52,14 +52,18 @@ def notice_pdf(
     import sys
 
     from ..documents import notice_pdf as export
+    from ..files import check_writable, write_bytes
 
+    to_stdout = str(output) == "-"
+    if not to_stdout:
+        check_writable(output)  # refused (exit 1) before the PDF is rendered and stored
     out = export(_svc(), number)
     pdf = out.pop("pdf")
-    if str(output) == "-":
+    if to_stdout:
         sys.stdout.buffer.write(pdf)
         sys.stdout.flush()
         return
-    output.write_bytes(pdf)
+    write_bytes(output, pdf)  # all or nothing
     out["file"] = str(output)
     emit(out, as_json, f"已导出 {out['number']} → {output}（{out['size']} 字节，sha256 {out['sha256']}）")
 

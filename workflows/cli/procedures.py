@@ -13,6 +13,7 @@ app = typer.Typer(help="Declared procedures (states, triggers, guards, timers, n
 
 @app.command("list")
 def procedure_list(as_json: Annotated[bool, typer.Option("--json")] = False):
+    """List the declared procedures (case kinds) with their versions."""
     from states import PROCEDURES
 
     rows = [{"kind": p.kind, "version": p.version, "label": p.label, "parent_kind": p.parent_kind}
@@ -26,6 +27,7 @@ def procedure_show(
     mermaid: Annotated[bool, typer.Option("--mermaid", help="Print the state diagram (Mermaid).")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
+    """One procedure's declaration: states, triggers, roles, guards, timers and notices."""
     from states import PROCEDURES
     from states import describe
 

@@ -1,0 +1,67 @@
+"""The credit archive (信用档案) and its disclosure periods: Henan measure Art. 10, 30-31.
+
+An archive entry is one of four kinds: basic information (基础信息, registration data: long-term),
+good information (守信信息: an A or B grade, 1 year), bad information (不良信息: a D grade or a
+失信 determination, 6 months to 1 year, never shorter than a related administrative penalty's term),
+and an evaluation result that is neither (a C grade: kept until the next year's result supersedes
+it). Entries are append-only: a correction is a new entry that supersedes the old one, and a status
+change (superseded, disputed, withdrawn) is a new status row that refers to the entry. An entry is
+*in use* while it has no such status and its disclosure period has not ended (Art. 31: information
+past its period must not be used); every reader sees only entries in use.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from calendars.periods import add_months
+
+from .policy import HENAN
+
+KINDS = {"basic": "基础信息", "good": "守信信息", "bad": "不良信息", "evaluation": "信用评价结果"}
+STATUSES = {"superseded": "已被更正或取代", "disputed": "异议处理中（暂停使用）", "withdrawn": "已撤销"}
+# Statuses that take an entry out of use (a dispute does until it is resolved by a new entry).
+OUT_OF_USE = ("superseded", "disputed", "withdrawn")
+DISCLOSURE_ARTICLE = f"{HENAN} Art. 30"
+
+
+class DisclosureError(ValueError):
+    """A disclosure period outside the bounds of Art. 30."""
+
+
+def check_bad_disclosure(months: int, penalty_term_months: int | None = None) -> int:
+    """Art. 30(3): bad information is disclosed 6 months to 1 year, and never for less than the related
+    administrative penalty's term (so a longer penalty lengthens the upper bound too)."""
+    lower = max(6, penalty_term_months or 0)
+    upper = max(12, penalty_term_months or 0)
+    if not isinstance(months, int) or isinstance(months, bool) or not lower <= months <= upper:
+        bound = f"{lower}至{upper}个月" + (f"（不得低于相关行政处罚期限{penalty_term_months}个月）" if penalty_term_months else "")
+        raise DisclosureError(f"不良信息公开期限应为{bound}，{months!r}个月不在此范围内（{DISCLOSURE_ARTICLE}第一款第三项）")
+    return months
+
+
+def check_good_disclosure(months: int) -> int:
+    """Art. 30(2): good information is disclosed for 1 year in general (一般为1年); the collecting
+    department fixes it (our bounds: 1 to 12 months, never longer than the year the measure names)."""
+    if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= 12:
+        raise DisclosureError(f"守信信息公开期限一般为1年，{months!r}个月不可采用（{DISCLOSURE_ARTICLE}第一款第二项）")
+    return months
+
+
+def disclosed_until(kind: str, determined_on: date, months: int | None) -> date | None:
+    """The last day of an entry's disclosure period: `months` months from the determination day (Civil
+    Code Art. 202: the corresponding day, or the month's last day); None for long-term entries."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown archive kind {kind!r}")
+    if kind in ("basic", "evaluation"):
+        return None
+    if months is None:
+        raise ValueError(f"a {kind} entry needs its disclosure period")
+    return add_months(determined_on, months)
+
+
+def in_use(disclosure_until: date | None, statuses: set[str], today: date) -> bool:
+    """Art. 31: an entry is used only while nothing took it out of use and its period has not ended."""
+    if statuses & set(OUT_OF_USE):
+        return False
+    return disclosure_until is None or today <= disclosure_until

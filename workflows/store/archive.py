@@ -1,0 +1,107 @@
+"""The credit archive's repository: entries and their status rows (both append-only, migration 0006).
+
+It never commits. An entry's current status is derived from its status rows and the day
+(`states.archive.in_use`); nothing here updates or deletes a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from states.archive import in_use
+
+from .tables import archive_entries, archive_status, cases
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    subject_id: int
+    case_id: int
+    kind: str
+    category: str
+    facts: str
+    collected_by: str
+    determined_on: date
+    disclosure_until: date | None
+    rule: str
+    statuses: frozenset[str]
+    superseded_by: int | None
+    in_use: bool
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "case_id": self.case_id, "kind": self.kind, "category": self.category,
+                "facts": self.facts, "collected_by": self.collected_by,
+                "determined_on": self.determined_on.isoformat(),
+                "disclosed_until": self.disclosure_until.isoformat() if self.disclosure_until else None,
+                "rule": self.rule, "statuses": sorted(self.statuses), "in_use": self.in_use,
+                "superseded_by": self.superseded_by}
+
+
+def add_entry(conn: Connection, *, subject_id: int, case_id: int, collected_by: str, entry: dict,
+              created_at: datetime) -> int:
+    until = entry.get("disclosed_until")
+    return conn.execute(insert(archive_entries).values(
+        subject_id=subject_id, case_id=case_id, collected_by=collected_by,
+        determined_on=date.fromisoformat(entry["determined_on"]), kind=entry["kind"], category=entry["category"],
+        facts=entry["facts"], disclosure_until=date.fromisoformat(until) if until else None, rule=entry["rule"],
+        created_at=created_at).returning(archive_entries.c.id)).scalar_one()
+
+
+def add_status(conn: Connection, *, entry_id: int, status: str, by_entry_id: int | None, case_id: int,
+               effective_on: date, reason: str, created_at: datetime) -> None:
+    conn.execute(insert(archive_status).values(entry_id=entry_id, status=status, by_entry_id=by_entry_id,
+                                               case_id=case_id, effective_on=effective_on, reason=reason,
+                                               created_at=created_at))
+
+
+def entries_of(conn: Connection, subject_id: int, today: date) -> list[Entry]:
+    """Every entry of a subject, oldest first, with its derived status as of `today`."""
+    rows = conn.execute(select(archive_entries).where(archive_entries.c.subject_id == subject_id)
+                        .order_by(archive_entries.c.id)).all()
+    if not rows:
+        return []
+    statuses: dict[int, set[str]] = {}
+    superseded_by: dict[int, int] = {}
+    for st in conn.execute(select(archive_status).where(archive_status.c.entry_id.in_([r.id for r in rows]))
+                           .order_by(archive_status.c.id)):
+        statuses.setdefault(st.entry_id, set()).add(st.status)
+        if st.status == "superseded" and st.by_entry_id is not None:
+            superseded_by.setdefault(st.entry_id, st.by_entry_id)
+    out = []
+    for r in rows:
+        s = frozenset(statuses.get(r.id, ()))
+        out.append(Entry(r.id, r.subject_id, r.case_id, r.kind, r.category, r.facts, r.collected_by, r.determined_on,
+                         r.disclosure_until, r.rule, s, superseded_by.get(r.id), in_use(r.disclosure_until, set(s), today)))
+    return out
+
+
+def in_use_entries(conn: Connection, subject_id: int, today: date) -> list[Entry]:
+    """What every reader (lists, eligibility, notices, evaluations) may use (Art. 31)."""
+    return [e for e in entries_of(conn, subject_id, today) if e.in_use]
+
+
+def select_entries(conn: Connection, *, subject_id: int, case_id: int, selector: dict, collected_by: str,
+                   today: date, exclude: set[int]) -> list[Entry]:
+    """The entries a declared archive effect refers to, among those still live (not superseded or withdrawn):
+    `{"scope": "case"}` this case's own earlier entries; `{"scope": "subject", "kind", "category",
+    "case_kind", "year_before"}` the subject's entries of that kind and category, collected by this
+    department, written by cases of `case_kind` for an earlier year."""
+    live = [e for e in entries_of(conn, subject_id, today)
+            if e.id not in exclude and not e.statuses & {"superseded", "withdrawn"}]
+    if selector["scope"] == "case":
+        return [e for e in live if e.case_id == case_id]
+    if selector["scope"] != "subject":
+        raise ValueError(f"unknown archive selector scope {selector['scope']!r}")
+    found = [e for e in live if e.kind == selector["kind"] and e.category == selector["category"]
+             and e.collected_by == collected_by and e.case_id != case_id]
+    if "year_before" in selector and found:
+        years = {r.id: (r.data or {}).get("year") for r in conn.execute(
+            select(cases.c.id, cases.c.data).where(cases.c.id.in_({e.case_id for e in found}),
+                                                   cases.c.kind == selector["case_kind"]))}
+        found = [e for e in found if isinstance(years.get(e.case_id), int) and years[e.case_id] < selector["year_before"]]
+    return found
