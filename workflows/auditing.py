@@ -552,9 +552,9 @@ def _settings_pass(conn: Connection, report: _Report) -> None:
     if current["number_prefix"]:
         prefixes.add(current["number_prefix"])
     if last_new is not None and current != last_new:
-        report.add(Break(None, last_seq, "settings_current", f"the deployment's settings differ from the new settings "
-                         f"of the last recorded change #{last_seq}: they were changed without a record (or the last "
-                         "record was deleted)", _json(last_new), _json(current)))
+        report.add(Break(None, last_seq + 1, "settings_current", f"the deployment's settings differ from the new "
+                         f"settings of the last recorded change #{last_seq}: change #{last_seq + 1} was made without a "
+                         "record, or its record was deleted", _json(last_new), _json(current)))
     for (prefix,) in conn.execute(select(notices.c.department).distinct().order_by(notices.c.department)):
         if prefix not in prefixes:
             report.add(Break(None, None, "settings_unrecorded", f"notices are numbered with the prefix {prefix}, which no "

@@ -21,10 +21,18 @@ def check_writable(path: str | Path) -> Path:
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-    fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)
+    fd, probe = _temporary(path, ".probe")
     os.close(fd)
     os.unlink(probe)
     return path
+
+
+def _temporary(path: Path, suffix: str) -> tuple[int, str]:
+    """A new file beside `path`; a failure names `path` (what the user gave), not the temporary name."""
+    try:
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    except OSError as exc:
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from None
 
 
 @contextmanager
@@ -34,7 +42,7 @@ def atomic_output(path: str | Path, mode: str = "w", *, encoding: str | None = "
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, tmp = _temporary(path, ".part")
     try:
         kwargs = {} if "b" in mode else {"encoding": encoding, "newline": newline}
         with open(fd, mode, **kwargs) as fh:
@@ -46,9 +54,11 @@ def atomic_output(path: str | Path, mode: str = "w", *, encoding: str | None = "
         except FileNotFoundError:
             os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.errno is not None and exc.filename in (None, tmp):
+            raise type(exc)(exc.errno, exc.strerror, str(path)) from exc  # e.g. the disk filled up mid-write
         raise
 
 

@@ -275,7 +275,7 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
                     known.setdefault(s.name, s.label)
             if state not in known:
                 listed = "、".join(f"{n}（{label}）" for n, label in known.items())
-                of = f"{kind} 类案件" if kind is not None else "任何类型的案件"
+                of = f" {kind}（{PROCEDURES[kind].label}）类案件" if kind is not None else "任何类型的案件"
                 raise BadInput(f"--state {state!r} 不是{of}的状态；可选：{listed}", code="unknown_state",
                                allowed=list(known))
         live = select(timers.c.case_id, func.min(timers.c.ends_at).label("next_end")) \

@@ -119,8 +119,13 @@ def _unexpected(exc: Exception) -> tuple[dict, str]:
                    "请检查 CREDITFLOW_DATABASE_URL 指向的数据库，稍后重试")
         return _payload("store_error", message), f"error: {message}"
     if isinstance(exc, OSError):
+        import errno
+
         where = f" {exc.filename}" if exc.filename else ""
-        reason = exc.strerror or type(exc).__name__
+        reason = {errno.ENOENT: "目录不存在或不允许在此创建文件", errno.EACCES: "没有写权限", errno.EPERM: "没有写权限",
+                  errno.EISDIR: "这是一个目录", errno.ENOTDIR: "路径中有一段不是目录", errno.ENOSPC: "磁盘空间已满",
+                  errno.EROFS: "只读文件系统", errno.EDQUOT: "超出磁盘配额"}.get(exc.errno) \
+            or exc.strerror or type(exc).__name__
         message = (f"无法读写文件{where}：{reason}：未写入任何内容；"
                    "请换一个存在且可写的路径（不能是目录），并检查磁盘空间")
         return _payload("io_error", message), f"error: {message}"
