@@ -83,5 +83,8 @@ def test_every_rule_code_is_documented():
     rules = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     codes = {g.code for proc in PROCEDURES.values() for t in proc.transitions for g in t.guards}
     codes |= {"ROLE", "FOUR-EYES", "TRIGGER", "NO-ROUTE"}  # states/machine.py
+    # Refusals raised in the shell name their rule code as code="UPPER-CASE" (lower-case codes are input checks).
+    for source in sorted((ROOT / "workflows").rglob("*.py")):
+        codes |= set(re.findall(r'code="([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)"', source.read_text(encoding="utf-8")))
     missing = sorted(c for c in codes if f"`{c}`" not in rules)
     assert not missing, f"rule codes not listed in docs/rules.md: {', '.join(missing)}"

@@ -95,8 +95,12 @@ def test_a_moved_deadline_gets_one_new_reminder_and_a_paused_clock_none(svc, cal
 
 
 def test_catch_up_after_downtime_equals_running_on_time(tmp_path):
-    """One store swept every morning, the other once after a long outage: the same log and notices.
+    """One store swept every morning, the other once after a long outage, each on its real (frozen)
+    clock: the same states, effective instants and deadlines; but no notice is backdated — the late
+    one is dated the day it was produced and states the day the period ended.
     (Two stores side by side: SQLite; the other tests here cover both backends.)"""
+    from freezegun import freeze_time
+
     stores = []
     for name in ("on_time", "late"):
         s = make_services(f"sqlite:///{tmp_path / name / 'creditflow.db'}", tmp_path / name)
@@ -108,23 +112,33 @@ def test_catch_up_after_downtime_equals_running_on_time(tmp_path):
         _objection(s)
     day = date(2026, 3, 4)
     while day <= date(2026, 3, 27):
-        on_time.sweep(datetime.combine(day, time(0, 5), tzinfo=SHANGHAI))
+        instant = datetime.combine(day, time(0, 5), tzinfo=SHANGHAI)
+        with freeze_time(instant):
+            on_time.sweep()
         day += timedelta(days=1)
-    out = late.sweep(at("2026-04-20 09:00"))
+    with freeze_time(at("2026-04-20 09:00")):
+        out = late.sweep()
     assert [(f["trigger"], f["due_at"]) for f in out["reminded"] + out["fired"]] == [
         ("deadline_reminder", "2026-03-19T00:00:00+08:00"), ("handling_overdue", "2026-03-25T00:00:00+08:00")]
     assert all(f["lateness_seconds"] > 0 for f in out["reminded"] + out["fired"])
 
-    def story(s, case_id):
-        return [(e["trigger"], e["from_state"], e["to_state"], e["effective_at"], e["notice_number"],
-                 s.show_notice(e["notice_number"])["text"]) for e in s.audit_log(case_id)]
+    def effect(s, case_id):
+        return [(e["trigger"], e["from_state"], e["to_state"], e["effective_at"], e["notice_number"])
+                for e in s.audit_log(case_id)]
 
-    assert story(late, 2) == story(on_time, 2)
+    assert effect(late, 2) == effect(on_time, 2)
+    assert late.show_case(2)["timers"] == on_time.show_case(2)["timers"]
     assert late.show_case(2)["overdue"] is True
     fired = [e for e in late.audit_log(2) if e["trigger"] == "handling_overdue"][0]
-    assert fired["effective_at"].startswith("2026-03-24T16:00:00")  # the due instant, 00:00 +08:00 on 25 March
+    assert fired["effective_at"].startswith("2026-03-25T00:00:00")  # the due instant, 00:00 +08:00 on 25 March
     assert fired["timer_effects"][0]["due_at"] == "2026-03-25T00:00:00+08:00"
     assert fired["timer_effects"][0]["lateness_seconds"] > 0
+    for trigger, on_time_day in (("deadline_reminder", "2026-03-19"), ("handling_overdue", "2026-03-25")):
+        number = next(e["notice_number"] for e in late.audit_log(2) if e["trigger"] == trigger)
+        early, tardy = on_time.show_notice(number), late.show_notice(number)
+        assert early["issued_at"].startswith(on_time_day) and tardy["issued_at"].startswith("2026-04-20")
+        assert "2026年4月20日" in tardy["text"] and "2026年4月20日" not in early["text"]
+        assert "2026年3月24日" in tardy["text"]  # the period's last day, stated whenever the notice is made
     for s in stores:
         s.db.dispose()
 
