@@ -29,6 +29,7 @@ class Refusal(Exception):
         self.allowed = allowed or []
 
 
+STATE_ARTICLE = "creditflow policy: 每一状态下可办理的操作以程序声明为准（creditflow procedure show）"
 ROLE_ARTICLE = "creditflow policy: 各操作须由具有相应岗位角色的用户办理（经办人、审核人；审计人员只读）"
 FOUR_EYES_ARTICLE = "遂宁市打击欺诈骗保专项行动方案 §4(1)（不相容岗位分离）"
 
@@ -119,10 +120,10 @@ class ProcedureMachine:
         if trigger not in allowed:
             known = trigger in self.machine.events
             what = f"当前状态“{self._label(state)}”下不能执行 {trigger}" if known else f"{self.proc.label}没有操作 {trigger}"
-            raise Refusal(what, "TRIGGER", "", [t for t in allowed if not self.system_only(t)])
+            raise Refusal(what, "TRIGGER", STATE_ARTICLE, [t for t in allowed if not self.system_only(t)])
         model = CaseModel(state=state, ctx=ctx)
         if not self.machine.events[trigger].trigger(model) or model.chosen is None:
-            raise Refusal(f"{trigger}：当前条件下没有可适用的处理路径", "NO-ROUTE", "", allowed)
+            raise Refusal(f"{trigger}：当前条件下没有可适用的处理路径", "NO-ROUTE", STATE_ARTICLE, allowed)
         return model
 
     def system_only(self, trigger: str) -> bool:

@@ -231,3 +231,17 @@ def test_subject_show_lists_the_archive_for_a_person(svc):
     (entry,) = out["archive"]
     assert set(entry) >= {"kind", "category", "facts", "determined_on", "disclosed_until", "in_use", "superseded_by"}
     assert entry["kind"] == "bad" and entry["disclosed_until"] == "2027-03-06"
+
+
+def test_every_rule_cites_a_real_source():
+    """A refusal names a legal article, or says it is our own policy; never a design document."""
+    from states import PROCEDURES
+    from states.machine import FOUR_EYES_ARTICLE, ROLE_ARTICLE, STATE_ARTICLE
+    from workflows.engine import CLOCK_ARTICLE
+
+    sources = ("河南省医疗保障基金使用信用管理办法", "中华人民共和国", "遂宁市", "creditflow policy")
+    articles = [g.article for p in PROCEDURES.values() for t in p.transitions for g in t.guards]
+    articles += [FOUR_EYES_ARTICLE, ROLE_ARTICLE, STATE_ARTICLE, CLOCK_ARTICLE]
+    for article in articles:
+        assert article.startswith(sources), article
+        assert not any(word in article for word in ("RULES", "DESIGN", "shared", "seeds")), article

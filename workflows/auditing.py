@@ -10,7 +10,13 @@ PostgreSQL). Tamper-evident where it cannot (an attacker with DDL rights drops t
 * a checkpoint seals every case's chain head and a hash over all of them, chained to the previous
   checkpoint; it can be exported and kept elsewhere, so a deleted or truncated case is caught too;
 * notice numbers are gapless per department, series and year (docs/rules.md §8.2), so a deleted notice
-  leaves a hole even before the first checkpoint.
+  leaves a hole even before the first checkpoint;
+* a change of the deployment's identity once cases exist (department, prefix, remedies bodies) is a
+  row of `settings_changes`, chained like the log (workflows/deployment.py records it); the last one
+  must match the deployment in force, and every prefix numbers were taken under must be known to it.
+
+Migrations 0003 and 0006 put the same triggers on `notice_pdfs`, `notice_services`, `archive_entries`,
+`archive_status` and `settings_changes`; `verify` warns when any is missing (APPEND_ONLY_TABLES).
 
 `verify` streams every table in (case, seq) order through server-side cursors, holding one case at
 a time: memory stays flat however long the log is. It reports the first broken link

@@ -434,7 +434,8 @@ class Engine:
             elif current is None or current.status in ("stopped", "fired"):
                 if effect.op == "stop":
                     continue
-                raise RefusedError(f"timer {spec.name} is not running; cannot {effect.op} it", code="TIMER")
+                raise RefusedError(f"期限 {spec.name} 未在计算中，不能{ {'suspend': '中止', 'resume': '恢复', 'extend': '延长'}.get(effect.op, effect.op)}",
+                                   code="TIMER", article="creditflow policy: 只有正在计算的期限可以中止、恢复或延长")
             else:
                 clock_json, status = dict(current.clock), current.status
                 if effect.op == "stop":
