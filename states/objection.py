@@ -235,7 +235,7 @@ TRANSITIONS = (
     Transition(
         trigger="accept", source=("received",), dest="under_review", role="handler", label="受理（形式审查通过）",
         notice=ACCEPTED,
-        guards=(Guard("in_form", "OBJ-FORM", f"{HENAN} Art. 25",
+        guards=(Guard("in_form", "OBJ-FORM", f"{HENAN} Art. 25, 26",
                       "异议申请未说明理由或未提供证明材料，不符合书面申请的形式要求；请以 request_completion 通知补正，"
                       "或以 refuse 不予受理"),),
     ),

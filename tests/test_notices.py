@@ -189,9 +189,17 @@ def test_remedies_on_every_decision_against_the_subject(story):
             expected = "异议不成立" in e["text"]
         assert e["against_subject"] == expected, (e["number"], e["template"])
         if expected:
-            assert "自收到本告知书之日起六十日内向郑州市人民政府申请行政复议" in e["text"]
-            assert "自收到本告知书之日起六个月内直接向郑州铁路运输法院提起行政诉讼" in e["text"]
-            assert "《中华人民共和国行政复议法》第二十条第一款" in e["text"]
+            doc = _this_document(e["title"])
+            assert f"如对{doc}不服，可以自收到{doc}之日起六十日内向郑州市人民政府申请行政复议" in e["text"], e["number"]
+            assert f"自收到{doc}之日起六个月内直接向郑州铁路运输法院提起行政诉讼" in e["text"], e["number"]
+            assert "《中华人民共和国行政复议法》第二十条第一款、《中华人民共和国行政诉讼法》第四十六条第一款" in e["text"]
+        # 不停止执行 only where something is put into effect against the subject: a D grade made final or
+        # corrected; never on a refusal of an objection or a dismissal (nothing to execute).
+        assert ("不停止执行" in e["text"]) == grade_d, (e["number"], e["template"])
+        if grade_d:
+            assert ("行政复议或者行政诉讼期间，上述评价结果不停止执行" in e["text"]
+                    or "行政复议或者行政诉讼期间，更正后的评价结果不停止执行" in e["text"])
+            assert "（《中华人民共和国行政复议法》第四十二条、《中华人民共和国行政诉讼法》第五十六条）" in e["text"]
 
 
 # -- privacy --------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The engine: the one way state changes, for people and timers alike (DESIGN "One transition, one transaction").
+"""The engine: the one way state changes, for people and timers alike (one transition, one transaction).
 
 `Engine.open` / `Engine.advance` work inside a transaction owned by the caller (a service's unit of
 work) and never commit. Steps: load the case and its timers; restore its state on the kind's shared
