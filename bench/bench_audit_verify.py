@@ -154,7 +154,7 @@ def main() -> None:
         pg_version = conn.execute("SHOW server_version").fetchone()[0]
     env = {**os.environ, "CREDITFLOW_DATABASE_URL": url, "CREDITFLOW_HOME": "/tmp/" + name}
     try:
-        subprocess.run([CLI, "init", "--json"], env=env, check=True, capture_output=True)
+        subprocess.run([CLI, "init", "--department", "郑州市医疗保障局", "--prefix", "郑医保", "--json"], env=env, check=True, capture_output=True)
         t0 = time.perf_counter()
         load(url, a.cases, a.rows_per_case, notices)
         load_s = time.perf_counter() - t0

@@ -105,7 +105,7 @@ def test_window_expiry_makes_the_result_final_once(svc):
     assert entry.kind == "evaluation" and "78.50分，C级" in entry.facts  # C: neither good nor bad (Art. 10, 30)
     assert entry.determined_on == date(2026, 3, 6) and entry.disclosure_until is None
     log = svc.audit_log(ev)
-    assert log[-1]["actor"] == "system" and log[-1]["effective_at"] == "2026-03-05T16:00:00+00:00"
+    assert log[-1]["actor"] == "system" and log[-1]["effective_at"] == "2026-03-06T00:00:00+08:00"
 
 
 def test_system_triggers_cannot_be_fired_by_people(svc):
@@ -160,7 +160,7 @@ def test_opening_refusals(svc):
     refused(svc, "READ-ONLY", objection, svc, ev, actor="audrey")
     assert "received" in bad(svc, objection, svc, ev, received="").message
     assert "not a date" in bad(svc, objection, svc, ev, received="2026-02-30").message
-    assert "unknown input" in bad(svc, objection, svc, ev, colour="red").message
+    assert "未知的输入项 colour" in bad(svc, objection, svc, ev, colour="red").message
     objection(svc, ev)
     refused(svc, "OBJ-PENDING", objection, svc, ev)
 
@@ -194,7 +194,7 @@ def test_accept_requires_form(svc):
 
 def test_suspend_and_resume_move_the_deadline_by_the_suspended_working_days(svc, cal):
     _, obj = accepted_objection(svc)
-    assert "one of" in bad(svc, act, svc, obj, "suspend", "alice", "2026-02-26 10:00", reason="lunch").message
+    assert "可选：inspection（检验）" in bad(svc, act, svc, obj, "suspend", "alice", "2026-02-26 10:00", reason="lunch").message
     out = act(svc, obj, "suspend", "alice", "2026-02-26 10:00", reason="expert_review")
     assert out["state"] == "suspended"
     assert svc.show_case(obj)["timers"][0]["status"] == "suspended"

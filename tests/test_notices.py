@@ -202,6 +202,282 @@ def test_remedies_on_every_decision_against_the_subject(story):
             assert "（《中华人民共和国行政复议法》第四十二条、《中华人民共和国行政诉讼法》第五十六条）" in e["text"]
 
 
+def _this_document(title: str) -> str:
+    """How a notice names itself in its own text, by its title's last characters."""
+    return next((f"本{end}" for end in ("决定书", "通知书", "告知书") if title.endswith(end)), "本文书")
+
+
+def test_the_remedies_name_the_document_they_are_in(story):
+    """The remedies clause names the notice by its title (本告知书 / 本通知书 / 本决定书, else 本文书),
+    also for titles no declared notice has yet."""
+    number, context = next((n, c) for n, c in story["contexts"].items()
+                           if story["svc"].show_notice(n)["template"] == "objection/refused_late.html.j2")
+    for title, doc in (("信用评价结果异议不予受理决定书", "本决定书"), ("信用评价结果异议不予受理通知书", "本通知书"),
+                       ("信用评价结果异议不予受理告知书", "本告知书"), ("异议处理记录", "本文书")):
+        text = render("objection/refused_late.html.j2", {**context, "notice": {**context["notice"], "title": title}}).text
+        assert f"如对{doc}不服，可以自收到{doc}之日起六十日内" in text and f"自收到{doc}之日起六个月内" in text, title
+        assert "不停止执行" not in text and "本决定不服" not in text, title
+    finalized = [e for e in story["entries"] if e["template"] == "evaluation/finalized.html.j2"]
+    assert any("如对本通知书不服" in e["text"] for e in finalized)  # 信用评价结果确定通知书
+    assert not any("本告知书" in e["text"] for e in finalized)
+
+
+# -- the measure's text, quoted and cited as it is ---------------------------------------------------------------
+
+MEASURE = "《河南省医疗保障基金使用信用管理办法》"
+SHORT = "《办法》"
+
+# 《河南省医疗保障基金使用信用管理办法》(2023-01-01) 第二十四条, items (一)-(六), as published.
+ART_24 = {
+    1: "认为信用主体的信息与事实不符，存在记载错误或者遗漏的",
+    2: "对信用评价结果存在异议的",
+    3: "认为信用信息归集涉及国家秘密、与申请人相关的商业秘密、其个人隐私或存在依法不应进行归集的情形的",
+    4: "认为其不良行为信息被超期限使用的",
+    5: "违法失信行为已纠正，依法依规应当变更其信用信息的",
+    6: "其他法定应当变更信用信息情形的",
+}
+NUMERALS = "一二三四五六"
+
+
+def _main_and_annex(text: str) -> tuple[str, str]:
+    """A notice's text split at its first annex (the line 附件 on a page of its own)."""
+    main, _, annex = text.partition("\n附件\n")
+    return main, annex
+
+
+def test_the_measure_is_cited_in_full_once_then_as_banfa(story):
+    for e in story["entries"]:
+        main, annex = _main_and_annex(e["text"])
+        where = (e["number"], e["template"])
+        if MEASURE not in main:
+            assert SHORT not in main, where  # never the short form without the full title before it
+            continue
+        assert main.count(MEASURE) == 1, where
+        first = main.index(MEASURE)
+        assert main[first:].startswith(MEASURE + "（以下简称《办法》）"), where
+        assert SHORT not in main[:first], where
+        if annex:  # the form 附件1 is a document of its own: the full title again, never 《办法》
+            assert f"（{MEASURE}附件1）" in annex and f"（{MEASURE}第二十六条）" in annex, where
+            assert SHORT not in annex, where
+    assert sum(SHORT in e["text"] for e in story["entries"]) > 20
+
+
+def test_the_art_24_grounds_are_quoted_verbatim(story):
+    from states.objection import GROUNDS
+
+    assert GROUNDS == ART_24
+    listed = 0
+    for e in story["entries"]:
+        context = story["contexts"][e["number"]]
+        if "异议情形：" in e["text"] and context["case"]["kind"] == "objection":
+            grounds = context["case"]["data"]["grounds"]
+            quoted = "、".join(f"第（{NUMERALS[g - 1]}）项“{ART_24[g]}”" for g in grounds)
+            assert f"异议情形：{MEASURE}（以下简称《办法》）第二十四条{quoted}。" in e["text"], e["number"]
+            listed += 1
+        if e["template"] == "evaluation/published.html.j2":  # the form lists all six, to tick
+            for g, ground in ART_24.items():
+                assert f"□（{NUMERALS[g - 1]}）{ground}" in e["text"], (e["number"], g)
+    assert listed > 10
+    # No template words a ground itself: they all print GROUNDS.
+    root = os.path.join(os.path.dirname(sys.modules["notices.render"].__file__), "templates")
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            source = open(os.path.join(folder, name), encoding="utf-8").read()
+            for fragment in ("记载错误", "存在异议的", "国家秘密", "超期限使用", "违法失信行为已纠正", "其他法定应当变更"):
+                assert fragment not in source, (name, fragment)
+
+
+# -- what each notice says happened ---------------------------------------------------------------------------------
+
+def _entries(story, template):
+    return [e for e in story["entries"] if e["template"] == template]
+
+
+def test_the_objection_registration_record_states_only_what_is_so(story):
+    records = _entries(story, "evaluation/objection_registered.html.j2")
+    assert records
+    reopened = 0
+    for e in records:
+        context = story["contexts"][e["number"]]
+        child = context["inputs"]["child_case"]
+        text = e["text"]
+        assert f"提出书面异议，本局已收到并登记为异议案件（案件编号{child}）" in text
+        assert "计算终止" not in text and "暂缓确定" not in text and "暂停记入" not in text
+        assert (f"依照{SHORT}第二十六条，本局应当自收到书面材料之日起15个工作日内完成处理，将处理结果书面告知信用主体"
+                f"（{SHORT}附件2），并根据处理结果及时调整信用评价结果") in text
+        assert f"处理期限以异议案件{child}的记录为准" in text
+        if context["transition"]["from_state"] == "final":
+            reopened += 1
+            window = date_zh(context["deadlines"]["objection_window"]["last_day"])
+            assert f"该异议的书面材料系在异议期内（至{window}届满）收到或者交邮" in text
+            assert "以收到书面材料的日期和交邮日期中较早者为准" in text
+            assert "登记时异议期已经届满，该评价结果已作为无异议的结果确定并记入信用档案" in text
+            assert "其档案记录在异议处理期间作异议标注" in text
+        else:
+            assert f"依照{MEASURE}（以下简称《办法》）第二十三条，评价结果无异议的，记入信用主体的信用档案。" \
+                   "该异议处理期间，上述评价结果不记入信用档案。" in text
+    assert reopened == 1 and len(records) > reopened
+    # The receipt to the subject says the same.
+    receipts = _entries(story, "objection/registered.html.j2")
+    assert all("暂缓确定" not in e["text"] and "该异议于异议期内提出" in e["text"] for e in receipts)
+    assert sum("异议处理期间该档案记录作异议标注" in e["text"] for e in receipts) == 1
+
+
+def test_a_posted_objection_is_described_by_its_posting_and_receipt_days(tmp_path):
+    """Timeliness is the earlier of posting and receipt: a receipt never says 于异议期内收到 for a filing
+    received after the window, and a late refusal names both days."""
+    s = make_services(f"sqlite:///{tmp_path / 'posted.db'}", tmp_path)
+    _users(s)
+    sid = s.add_subject(notice_story.HOSPITAL, "hospital", HOSPITAL_USCC, None)["id"]
+    with frozen_at(at("2026-02-06 09:00")):
+        ev = s.publish_evaluation(str(sid), 2025, "78.5", "alice")["case_id"]  # window to 5 March
+        late_ev = s.publish_evaluation(str(sid), 2024, "78.5", "alice")["case_id"]
+    inputs = {"grounds": "2", "materials": "信用评价结果异议申请表", "reason": "扣分缺少依据"}
+    with frozen_at(at("2026-03-09 09:00")):
+        timely = s.open_case("objection", ev, "alice", {**inputs, "received": "2026-03-09", "posted": "2026-03-05"})
+        late = s.open_case("objection", late_ev, "alice", {**inputs, "received": "2026-03-09", "posted": "2026-03-06"})
+    receipt = s.show_notice(timely["notice"])["text"]
+    assert "于2026年3月5日交邮，本局于2026年3月9日收到" in receipt
+    assert "该异议于异议期内提出（异议是否逾期，以交邮日期和收到日期中较早者为准），本局已予登记" in receipt
+    assert "于异议期内收到" not in receipt
+    refusal = s.show_notice(late["notice"])["text"]
+    assert "于2026年3月6日交邮，本局于2026年3月9日收到" in refusal
+    assert "异议期至2026年3月5日届满，你单位的书面异议交邮日期和本局收到日期均在异议期届满之后" in refusal
+    s.db.dispose()
+
+
+def _final_notice(home, subject_type: str, score: str) -> str:
+    """The finalization notice of a result of `score` for a subject of `subject_type`, through the services:
+    published, its window run out, the sweep on time."""
+    from states.identifiers import INSTITUTION_TYPES
+
+    s = make_services(f"sqlite:///{home / 'effects.db'}", home)
+    _users(s)
+    if subject_type in INSTITUTION_TYPES:
+        sid = s.add_subject(notice_story.HOSPITAL, subject_type, HOSPITAL_USCC, None)["id"]
+    else:
+        sid = s.add_subject(notice_story.PERSON, subject_type, None, PERSON_ID)["id"]
+    with frozen_at(at("2026-02-06 09:00")):
+        s.publish_evaluation(str(sid), 2025, score, "alice")
+    with frozen_at(at("2026-03-06 00:00")):
+        fired = s.sweep(at("2026-03-06 00:00"))["fired"]
+    text = s.show_notice(fired[0]["notice"])["text"]
+    s.db.dispose()
+    return text
+
+
+# What Art. 33-35 give each class (Art. 6): present / absent in the finalization notice.
+INSPECTION = "“双随机、一公开”监管中引用信用评价结果"
+EFFECTS = {
+    ("hospital", "93"): (["原则上抽查比例不高于原抽查比例的30%", "A级信用主体视为守信，医疗保障部门可以给予下列激励",
+                          "公示宣传（第三十四条第（一）项）", "提高医疗保障基金预拨付额度等措施（第三十四条第（二）项）"],
+                         ["信用就医", "惩戒"]),
+    ("hospital", "84"): (["原则上抽查比例为原抽查比例的50%", "B级信用主体视为守信，医疗保障部门可以给予下列激励"],
+                         ["信用就医", "惩戒"]),
+    ("insured", "93"): (["A级信用主体视为守信，医疗保障部门可以给予下列激励", "提供信用就医、容缺受理服务等措施（第三十四条第（三）项）"],
+                        [INSPECTION, "抽查比例", "减少检查频次", "预拨付", "惩戒"]),
+    ("hospital", "75"): (["对C级信用主体的抽查比例保持不变"], ["激励", "惩戒", "信用修复"]),
+    ("practitioner", "75"): ([], [INSPECTION, "抽查比例", "激励", "惩戒", "信用修复"]),
+    ("hospital", "65"): (["对D级信用主体进行全覆盖检查", "医疗保障部门可以给予下列惩戒",
+                          "在医疗保障部门官方网站向社会公开失信信息（第三十五条第（二）项）",
+                          "列为重点监控和监督检查对象，作为日常监督检查或者抽查的重点，增加检查频次（第三十五条第（三）项）"],
+                         ["暂停医保服务资格", "激励"]),
+    ("practitioner", "65"): (["医疗保障部门可以给予下列惩戒", "暂停医保服务资格（第三十五条第（五）项）"],
+                             [INSPECTION, "全覆盖检查", "向社会公开", "重点监控", "激励"]),
+    ("insured", "65"): (["医疗保障部门可以给予下列惩戒", "警示约谈，要求限期整改（第三十五条第（一）项）"],
+                        [INSPECTION, "全覆盖检查", "向社会公开", "重点监控", "暂停医保服务资格", "激励"]),
+}
+
+
+@pytest.mark.parametrize("subject_type,score", sorted(EFFECTS))
+def test_what_a_final_grade_may_bring_by_subject_class(tmp_path, subject_type, score):
+    text = _final_notice(tmp_path, subject_type, score)
+    present, absent = EFFECTS[(subject_type, score)]
+    for phrase in present:
+        assert phrase in text, phrase
+    for phrase in absent:
+        assert phrase not in text, phrase
+    # Art. 34 and 35 permit (可给予): nothing is announced as certain.
+    for certain in ("本局将对", "约谈时间、地点另行书面通知", "将在本局官方网站", "可以依法暂停"):
+        assert certain not in text, certain
+    if score == "65":
+        assert ("可以依照《办法》第三十八条、第四十条向本局提出书面信用修复申请" in text
+                and "自被认定为失信行为之日起未满6个月的，或者有第三十九条规定的其他情形的，不予信用修复（第三十九条）" in text)
+        assert "满6个月后" not in text
+
+
+def test_a_refusal_or_withdrawal_in_the_window_leaves_the_result_open(story):
+    s = story["svc"]
+    refused = _entries(story, "objection/refused_form.html.j2")
+    withdrawn = _entries(story, "objection/withdrawn.html.j2")
+    assert len(refused) == 1 and len(withdrawn) == 2
+    for e in refused + withdrawn:
+        assert "即日" not in e["text"]
+    running = [refused[0], withdrawn[0]]  # D (refused 3 April) and E (withdrawn 7 April): window to 23 April
+    for e, you in zip(running, ("你单位", "你")):
+        grade = "91.50分，A级" if e is refused[0] else "72.00分，C级"
+        assert (f"原评价结果（{grade}）不变；异议期至2026年4月23日届满，期满前{you}仍可依照《办法》第二十六条重新提出"
+                f"符合要求的书面异议；期满无异议的，评价结果确定并记入{you}的信用档案") in e["text"], e["number"]
+        assert "起确定并记入" not in e["text"]
+        parent = s.show_case(e["case_id"])["parent"]
+        assert s.show_case(parent)["state"] == "published"  # what the notice says: not final
+    assert "视为无异议。" in refused[0]["text"] and "本局对该异议不予受理" in refused[0]["text"]
+    # I: withdrawn on 27 April, after the window ended on 23 April: final as of the withdrawal.
+    late = withdrawn[1]
+    assert ("异议期已于2026年4月23日届满，原评价结果（75.00分，C级）不变，自2026年4月27日起确定并记入你的信用档案"
+            in late["text"])
+    parent = s.show_case(late["case_id"])["parent"]
+    assert s.show_case(parent)["state"] == "final"
+
+
+def test_a_late_sweep_is_dated_when_it_runs_and_says_when_the_period_ended(story):
+    s = story["svc"]
+    # H: the window ended on 23 March (24:00); the sweep that found it ran on 27 March.
+    e = next(e for e in _entries(story, "evaluation/finalized.html.j2") if "2021年度" in e["text"])
+    html = s.show_notice(e["number"])["html"]
+    assert '<div class="date">2026年3月27日</div>' in html  # never backdated
+    assert "异议期已于2026年3月23日届满，本局未收到你单位的书面异议" in e["text"]
+    assert "该结果自异议期届满之次日（2026年3月24日）起记入你单位的信用档案" in e["text"]
+    subject = s.show_case(e["case_id"])["subject_id"]
+    entry = next(a for a in s.show_subject(str(subject))["archive"] if a["case_id"] == e["case_id"])
+    assert entry["determined_on"] == "2026-03-24"  # what the notice says
+    # The late reminder (due 23 March, produced 27 March) counts from its due day and says so.
+    reminder = _entries(story, "common/deadline_reminder.html.j2")[0]
+    assert "自2026年3月23日（提醒日）起至届满之日尚余3个工作日" in reminder["text"]
+    assert "本提醒生成时，该期限已经届满" in reminder["text"]
+    assert '<div class="date">2026年3月27日</div>' in s.show_notice(reminder["number"])["html"]
+    # No notice claims an effect "from today" or "from the day of this notice".
+    for e in story["entries"]:
+        for claim in ("即日", "本通知书作出之日", "本告知书作出之日", "本决定书作出之日"):
+            assert claim not in e["text"], (e["number"], claim)
+
+
+# -- PDF: long words ----------------------------------------------------------------------------------------------
+
+def test_a_long_word_wraps_within_the_type_area(tmp_path):
+    """Free text without break opportunities (3,000 characters, no spaces) stays inside the 156 mm type area
+    and is printed whole, across lines and pages."""
+    s = make_services(f"sqlite:///{tmp_path / 'long.db'}", tmp_path)
+    _users(s)
+    sid = s.add_subject(notice_story.HOSPITAL, "hospital", HOSPITAL_USCC, None)["id"]
+    with frozen_at(at("2026-02-06 09:00")):
+        ev = s.publish_evaluation(str(sid), 2025, "78.5", "alice")["case_id"]
+    token = "abc123" * 500
+    assert len(token) == 3000
+    with frozen_at(at("2026-02-09 09:00")):
+        out = s.open_case("objection", ev, "alice", {"grounds": "2", "received": "2026-02-09",
+                                                     "materials": "信用评价结果异议申请表", "reason": token})
+    pdf = documents.notice_pdf(s, out["notice"])["pdf"]
+    s.db.dispose()
+    assert token in flat(pdf_text(pdf))  # nothing cut off at the page edge
+    # Every word box ends within the type area: A4 595.28 pt wide, right margin 26 mm (73.70 pt).
+    boxes = [float(x) for x in re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)"', pdf_text(pdf, "-bbox"))]
+    assert len(boxes) > 60
+    assert max(boxes) <= 595.28 - 26 / 25.4 * 72 + 1.0, max(boxes)
+    lines = [line for line in pdf_text(pdf, "-layout").splitlines() if "abc123" in line]
+    assert len(lines) >= 3000 // 60  # split across many lines (about 50 such characters to a line)
+
+
 # -- privacy --------------------------------------------------------------------------------------------------
 
 PERSON = {"name": "李建华", "identifier": PERSON_ID, "type": "practitioner", "type_label": "医保医师、护士、药师等从业人员",

@@ -95,7 +95,7 @@ def _wait_for(out: Path, text: str, serve: subprocess.Popen) -> str:
 @pytest.mark.slow
 def test_serve_catches_up_fires_a_timer_that_falls_due_and_stops_its_children(home):
     cf = home
-    cf("init")
+    cf("init", "--department", "郑州市医疗保障局", "--prefix", "郑医保")
     cf("user", "add", "alice", "--role", "handler")
     hospital = cf("subject", "add", "--name", "郑州市示例医院", "--type", "hospital", "--uscc", HOSPITAL_USCC)["id"]
     person = cf("subject", "add", "--name", "张三", "--type", "insured", "--id-number", PERSON_ID)["id"]

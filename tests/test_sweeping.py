@@ -353,7 +353,7 @@ def test_two_concurrent_sweeps_on_postgresql_never_fire_a_timer_twice(pg_url, tm
 
 def test_on_sqlite_one_sweeper_at_a_time(tmp_path):
     svc = make_services(f"sqlite:///{tmp_path / 'creditflow.db'}", tmp_path)
-    svc.init()
+    svc.init(department_name="郑州市医疗保障局", number_prefix="郑医保")
     svc.add_user("alice", ["handler"])
     [case] = _due_evaluations(svc, 1)
     assert svc._take_lease("other-host:4242") is None

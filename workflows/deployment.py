@@ -283,8 +283,8 @@ def _change_actor(conn: Connection, actor: str | None) -> str:
         raise BadInput("本库已有案件：更改部署设置须以 --as <审核人用户名> 署名（记入审计日志）", code="actor_required")
     row = repo.user_row(conn, actor.strip())
     if row is None or row.name == "system":
-        raise BadInput(f"unknown user {actor!r}; add it with `creditflow user add {actor} --role approver`",
-                       code="unknown_user")
+        raise BadInput(f"未知用户 {actor!r}：部署设置的变更须由已登记的审核人署名"
+                       f"（`creditflow user add {actor} --role approver`），未作任何更改", code="unknown_user")
     roles = [r for r in row.roles.split(",") if r]
     refuse_read_only(row.name, roles)
     if CHANGE_ROLE not in roles:
