@@ -140,7 +140,7 @@ TRANSITIONS = (
     ),
     Transition(
         trigger="objection_filed", source=("published", "final"), dest="under_objection", role="system",
-        label="收到异议，结果暂缓确定", notice=REGISTERED, reopens=True,
+        label="收到异议，待异议处理后确定结果", notice=REGISTERED, reopens=True,
         timers=(TimerEffect("stop", "objection_window"),), effects=("dispute_entry",),
     ),
     Transition(

@@ -436,7 +436,7 @@ def test_a_late_sweep_is_dated_when_it_runs_and_says_when_the_period_ended(story
     e = next(e for e in _entries(story, "evaluation/finalized.html.j2") if "2021年度" in e["text"])
     html = s.show_notice(e["number"])["html"]
     assert '<div class="date">2026年3月27日</div>' in html  # never backdated
-    assert "异议期已于2026年3月23日届满，本局未收到你单位的书面异议" in e["text"]
+    assert "异议期已于2026年3月23日届满，本局未登记你单位在异议期内提出的书面异议" in e["text"]
     assert "该结果自异议期届满之次日（2026年3月24日）起记入你单位的信用档案" in e["text"]
     subject = s.show_case(e["case_id"])["subject_id"]
     entry = next(a for a in s.show_subject(str(subject))["archive"] if a["case_id"] == e["case_id"])

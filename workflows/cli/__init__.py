@@ -58,8 +58,12 @@ def _global(
 
 
 def _clean(text: str) -> str:
-    """One printable line: no line breaks, no lone surrogates (undecodable bytes shown as \\udcff)."""
+    """One printable line: no line breaks or other control characters (shown as \\x1b), no lone
+    surrogates (undecodable bytes shown as \\udcff)."""
+    import unicodedata
+
     text = " ".join(str(text).splitlines())
+    text = "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in text)
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 

@@ -71,8 +71,9 @@ def audit_checkpoints(as_json: JsonOpt = False):
     """List the stored checkpoints, oldest first."""
     rows = svc().list_checkpoints()
     emit({"checkpoints": rows}, as_json, lambda: "\n".join(
-        f"#{c['id']}\t{c['created_at']}\t{c['case_count']}\t{c['row_count']}\t{c['hash']}" for c in rows)
-        or "（尚无检查点）")
+        ["编号\t写入时间\t案件数\t日志条数\t哈希"]
+        + [f"#{c['id']}\t{c['created_at']}\t{c['case_count']}\t{c['row_count']}\t{c['hash']}" for c in rows])
+        if rows else "（尚无检查点）")
     return 0
 
 

@@ -57,8 +57,8 @@ def parse_sets(values: list[str] | None) -> dict:
         if not key:
             raise BadInput(f"--set {item!r} 缺少键名；须写成 键=值，例如 --set reason=expert_review")
         if key in out:
-            raise BadInput(f"--set {key}=… 给出了两次（{out[key]!r} 和 {value!r}）：同一输入项只能给一个值；"
-                           "请只保留其中一个", code="repeated_input")
+            raise BadInput(f"--set {key}=… 给出了两次：同一输入项只能给一个值；请只保留其中一个",
+                           code="repeated_input")
         out[key] = value
     return out
 
