@@ -87,7 +87,7 @@ def test_objection_story_end_to_end(cf):
 
 def test_cli_errors_and_exit_codes(cf):
     assert cf("case", "list", expect=2)["error"]["code"] == "schema_not_current"
-    cf("init")
+    cf("init", "--department", "郑州市医疗保障局", "--prefix", "郑医保")
     cf("user", "add", "alice", "--role", "handler")
     bad = cf("subject", "add", "--name", "某医院", "--uscc", "91350100M000100Y44", "--type", "hospital", expect=2)
     assert "校验码" in bad["error"]["message"]
@@ -95,7 +95,8 @@ def test_cli_errors_and_exit_codes(cf):
     sid = cf("subject", "add", "--name", "某医院", "--uscc", HOSPITAL_USCC, "--type", "hospital")["id"]
     ev = cf("evaluation", "publish", "--subject", str(sid), "--year", "2025", "--score", "91", "--as", "alice",
             now="2026-02-06T09:00:00+08:00")
-    assert cf("case", "act", str(ev["case_id"]), "fly", "--as", "alice", expect=3)["error"]["code"] == "TRIGGER"
+    assert cf("case", "act", str(ev["case_id"]), "fly", "--as", "alice", expect=2)["error"]["code"] == "unknown_trigger"
+    assert cf("case", "act", str(ev["case_id"]), "window_expired", "--as", "alice", expect=3)["error"]["article"]
     conflict = cf("case", "act", "1", "window_expired", "--as", "alice", "--expected-version", "7", expect=4)
     assert conflict["error"]["code"] == "conflict"
     assert cf("case", "show", "99", expect=2)["error"]["code"] == "unknown_case"
@@ -111,7 +112,7 @@ def test_cli_errors_and_exit_codes(cf):
 def test_incidents_and_calendar_reload_from_the_command_line(cf, tmp_path):
     from notice_story import CALENDAR_2027
 
-    cf("init")
+    cf("init", "--department", "郑州市医疗保障局", "--prefix", "郑医保")
     cf("user", "add", "alice", "--role", "handler")
     sid = cf("subject", "add", "--name", "郑州市示例医院", "--uscc", HOSPITAL_USCC, "--type", "hospital")["id"]
     ev = cf("evaluation", "publish", "--subject", str(sid), "--year", "2025", "--score", "78.5", "--as", "alice",

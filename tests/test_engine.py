@@ -88,8 +88,8 @@ def test_publish_refusals(svc):
     refused(svc, "ROLE", publish, svc, subject=sid, year=2024, actor="bob")
     assert "0-100" in bad(svc, publish, svc, subject=sid, year=2024, score="101").message
     assert "not a number" in bad(svc, publish, svc, subject=sid, year=2024, score="八十").message
-    assert "unknown user" in bad(svc, publish, svc, subject=sid, year=2024, actor="mallory").message
-    assert "unknown subject" in bad(svc, publish, svc, subject="999", year=2024).message
+    assert "没有用户" in bad(svc, publish, svc, subject=sid, year=2024, actor="mallory").message
+    assert "没有信用主体" in bad(svc, publish, svc, subject="999", year=2024).message
 
 
 def test_window_expiry_makes_the_result_final_once(svc):
@@ -168,8 +168,8 @@ def test_opening_refusals(svc):
 def test_objection_needs_an_evaluation_parent(svc):
     ev = publish(svc)["case_id"]
     obj = objection(svc, ev)["case_id"]
-    assert "is not a evaluation case" in bad(svc, objection, svc, obj).message
-    assert "needs its parent" in bad(svc, svc.open_case, "objection", None, "alice", {}).message
+    assert "不是医疗保障信用评价案件" in bad(svc, objection, svc, obj).message
+    assert "须指明所属的" in bad(svc, svc.open_case, "objection", None, "alice", {}).message
 
 
 # -- objection: handling ----------------------------------------------------------------------------------

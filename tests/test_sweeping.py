@@ -358,7 +358,7 @@ def test_on_sqlite_one_sweeper_at_a_time(tmp_path):
     [case] = _due_evaluations(svc, 1)
     assert svc._take_lease("other-host:4242") is None
     out = svc.sweep(at("2026-03-06 00:00"))
-    assert "another sweep is running (other-host:4242" in out["skipped"] and out["fired"] == []
+    assert "另一次扫描正在进行（other-host:4242" in out["skipped"] and out["fired"] == []
     with svc.uow() as uow:  # the other sweeper died: its lease runs out
         uow.conn.execute(update(sweep_leases).values(expires_at=clock.real_now() - timedelta(seconds=1)))
         uow.commit()

@@ -35,7 +35,7 @@ SERVING_ROLES = frozenset({"handler", "approver"})
 def _notice(conn, number: str):
     row = conn.execute(select(notices).where(notices.c.number == (number or "").strip())).first()
     if row is None:
-        raise BadInput(f"unknown notice number {number!r}", code="unknown_notice")
+        raise BadInput(f"没有文号为 {number!r} 的文书；请核对文号", code="unknown_notice")
     return row
 
 
@@ -121,7 +121,7 @@ def serve_notice(svc, number: str, method: str, on: str | date, actor: str) -> d
         conn = uow.conn
         user = repo.user_row(conn, actor)
         if user is None:
-            raise BadInput(f"unknown user {actor!r}; add it with `creditflow user add {actor} --role handler`",
+            raise BadInput(f"没有用户 {actor!r}；请先用 creditflow user add {actor} --role handler 添加",
                            code="unknown_user")
         roles = frozenset(r for r in user.roles.split(",") if r)
         refuse_read_only(user.name, roles)

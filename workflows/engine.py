@@ -115,32 +115,32 @@ class Engine:
         parent = None
         if proc.parent_kind:
             if parent_id is None:
-                raise BadInput(f"a {kind} case needs its parent {proc.parent_kind} case")
+                raise BadInput(f"{proc.label}案件须指明所属的{PROCEDURES[proc.parent_kind].label}案件（--parent 或 --evaluation 案件编号）")
             parent = repo.case_row(conn, parent_id)
             if parent is None or parent.kind != proc.parent_kind:
-                raise BadInput(f"case {parent_id} is not a {proc.parent_kind} case")
+                raise BadInput(f"案件 {parent_id} 不是{PROCEDURES[proc.parent_kind].label}案件；请核对案件编号")
             subject_id = parent.subject_id
         subject = repo.subject_row(conn, subject_id) if subject_id is not None else None
         if subject is None:
-            raise BadInput(f"unknown subject {subject_id}")
+            raise BadInput(f"没有编号为 {subject_id} 的信用主体；请用 creditflow subject list 查看")
         return self._apply(conn, proc, None, [], request, subject_id=subject_id, parent=parent, subject=subject)
 
     def advance(self, conn: Connection, case_id: int, request: Request) -> Outcome:
         found = repo.for_transition(conn, case_id, request.actor)  # case, subject, user, timers: one query
         if found is None:
-            raise BadInput(f"unknown case {case_id}", code="unknown_case")
+            raise BadInput(f"没有编号为 {case_id} 的案件；请用 creditflow case list 查看", code="unknown_case")
         row, subject, user, timer_rows = found
         proc = self._procedure(row.kind, row.declaration_version)
         if request.expected_version is not None and request.expected_version != row.version:
-            raise Conflict(f"case {case_id} is at version {row.version}, not {request.expected_version}: "
-                           "someone changed it first; reload and try again")
+            raise Conflict(f"案件 {case_id} 当前为第 {row.version} 版，不是第 {request.expected_version} 版："
+                           "已有他人先行办理；请重新查看案件后再办理")
         return self._apply(conn, proc, row, timer_rows, request, subject_id=row.subject_id, parent=None,
                            subject=subject, user=user)
 
     def available(self, conn: Connection, case_id: int, actor_name: str) -> list[str]:
         row = repo.case_row(conn, case_id)
         if row is None:
-            raise BadInput(f"unknown case {case_id}", code="unknown_case")
+            raise BadInput(f"没有编号为 {case_id} 的案件；请用 creditflow case list 查看", code="unknown_case")
         proc = self._procedure(row.kind)
         now = clock.now()
         ctx = self._context(conn, proc, _view(row, repo.timers_of(conn, case_id)), row.parent_id, row.subject_id,
@@ -152,16 +152,16 @@ class Engine:
     def _procedure(self, kind: str, version: int | None = None) -> Procedure:
         proc = PROCEDURES.get(kind)
         if proc is None:
-            raise BadInput(f"unknown case kind {kind!r}; known: {', '.join(PROCEDURES)}", allowed=list(PROCEDURES))
+            raise BadInput(f"未知的案件类型 {kind!r}；可选：{'、'.join(PROCEDURES)}", allowed=list(PROCEDURES))
         if version is not None and version != proc.version:
-            raise BadInput(f"case was opened under {kind} declaration v{version}, which this release does not carry")
+            raise BadInput(f"该案件按{kind}程序第{version}版办理，本版本程序未包含该版本；请使用对应版本的 creditflow")
         return proc
 
     def _actor(self, conn: Connection, name: str, row=_UNREAD) -> Actor:
         if row is _UNREAD:
             row = repo.user_row(conn, name)
         if row is None:
-            raise BadInput(f"unknown user {name!r}; add it with `creditflow user add {name} --role handler`",
+            raise BadInput(f"没有用户 {name!r}；请先用 creditflow user add {name} --role handler 添加",
                            code="unknown_user")
         return Actor(row.name, frozenset(r for r in row.roles.split(",") if r))
 
@@ -298,7 +298,7 @@ class Engine:
             html=rendered.html, text=rendered.text, content_hash=rendered.content_hash, issued_at=issued_at)))
         writes.append(hot.Call(_INSERT_LOG, log))
         if hot.run(conn, writes, guard=True)[0].rowcount != 1:
-            raise Conflict(f"case {case_id} was changed by someone else while this transition ran; reload and try again")
+            raise Conflict(f"办理期间案件 {case_id} 已被他人更改，本次办理未执行；请重新查看案件后再办理")
         if archive or archive_changes:
             self._write_archive(conn, subject_id, case_id, settings["department_name"], archive, archive_changes,
                                 ctx.today, now)
@@ -383,7 +383,7 @@ class Engine:
         if req.fired_timer is not None:
             fired = next((r for r in after.values() if r.id == req.fired_timer), None)
             if fired is None or fired.status != "running":
-                raise Conflict(f"timer {req.fired_timer} is no longer running; it was handled already")
+                raise Conflict(f"期限 {req.fired_timer} 已不在计算中（已处理过）")
             fired.status, fired.fired_at = "fired", clock.real_now()
             writes.append((repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": fired.name, "status": "fired",
                                                "fired_at": fired.fired_at, "updated_at": now}))
@@ -393,7 +393,7 @@ class Engine:
         if req.fired_reminder is not None:
             reminded = next((r for r in after.values() if r.id == req.fired_reminder), None)
             if reminded is None or reminded.status != "running" or reminded.remind_at is None:
-                raise Conflict(f"the reminder of timer {req.fired_reminder} is no longer due; it was handled already")
+                raise Conflict(f"期限 {req.fired_reminder} 的提醒已不再到期（已处理过）")
             log.append({"timer": reminded.name, "op": "reminded", "last_day": reminded.last_day.isoformat(),
                         "due_at": reminded.remind_at.astimezone(SHANGHAI).isoformat(),
                         "lateness_seconds": int((clock.real_now() - reminded.remind_at).total_seconds())})
@@ -403,7 +403,7 @@ class Engine:
         if req.recompute_timer is not None:
             moved = after.get(req.recompute_timer)
             if moved is None or moved.status not in ("running", "suspended"):
-                raise Conflict(f"timer {req.recompute_timer} is no longer open; nothing to recompute")
+                raise Conflict(f"期限 {req.recompute_timer} 已结束，无需重新计算")
             spec = proc.timer(moved.name)
             period = timer_period(cal, spec.unit, moved.clock, today)
             before = moved.last_day

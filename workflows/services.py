@@ -83,15 +83,15 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
     def add_user(self, name: str, roles: list[str]) -> dict:
         name = (name or "").strip()
         if not name or len(name) > 64:
-            raise BadInput("a user name is 1-64 characters")
+            raise BadInput("用户名须为1至64个字符；请重新填写")
         if name == "system":
-            raise BadInput("'system' is the timer actor and is created by init")
+            raise BadInput("“system”是系统定时任务的执行者，由 init 创建，不能作为用户名；请换一个用户名")
         bad = [r for r in roles if r not in ROLES]
         if bad or not roles:
-            raise BadInput(f"unknown role {', '.join(bad) or '(none)'}; roles are {', '.join(ROLES)}", allowed=list(ROLES))
+            raise BadInput(f"未知的角色 {'、'.join(bad) or '（未填写）'}；可选：handler（经办人）、approver（审核人）、auditor（审计人员）", allowed=list(ROLES))
         with self.uow() as uow:
             if repo.user_row(uow.conn, name):
-                raise BadInput(f"user {name!r} exists already")
+                raise BadInput(f"用户 {name!r} 已存在")
             uow.conn.execute(insert(users).values(name=name, roles=",".join(dict.fromkeys(roles)), created_at=clock.real_now()))
             uow.commit()
         return {"name": name, "roles": list(dict.fromkeys(roles))}
@@ -114,7 +114,7 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
             raise BadInput(str(exc), code="bad_identifier", article="河南省医疗保障基金使用信用管理办法 Art. 6, 10") from None
         with self.uow() as uow:
             if uow.conn.execute(select(subjects.c.id).where(subjects.c.identifier == identifier)).first():
-                raise BadInput(f"a subject with identifier {identifier} exists already")
+                raise BadInput(f"证件号码为 {identifier} 的信用主体已登记；请用 creditflow subject show {identifier} 查看")
             sid = uow.conn.execute(insert(subjects).values(
                 name=name, subject_type=subject_type, identifier_kind=kind, identifier=identifier,
                 created_at=clock.real_now()).returning(subjects.c.id)).scalar_one()
@@ -128,7 +128,7 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
             q = select(subjects).where(subjects.c.id == int(key))
         row = conn.execute(q).first()
         if row is None:
-            raise BadInput(f"unknown subject {key!r} (give its id or identifier)", code="unknown_subject")
+            raise BadInput(f"没有信用主体 {key!r}；请填写主体编号或统一社会信用代码/身份证号码", code="unknown_subject")
         return row
 
     def show_subject(self, key: str) -> dict:
@@ -159,7 +159,7 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
     def open_case(self, kind: str, parent: int | None, actor: str, inputs: dict) -> dict:
         proc = PROCEDURES.get(kind)
         if proc is None:
-            raise BadInput(f"unknown case kind {kind!r}; known: {', '.join(PROCEDURES)}")
+            raise BadInput(f"未知的案件类型 {kind!r}；可选：{'、'.join(PROCEDURES)}")
         trigger = proc.openings()[0].trigger
         with self.uow() as uow:
             out = self.engine.open(uow.conn, kind, Request(trigger, actor, inputs), parent_id=parent)
@@ -177,7 +177,7 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
         with self.uow() as uow:
             row = uow.conn.execute(select(notices).where(notices.c.number == (number or "").strip())).first()
             if row is None:
-                raise BadInput(f"unknown notice number {number!r}", code="unknown_notice")
+                raise BadInput(f"没有文号为 {number!r} 的文书；请核对文号", code="unknown_notice")
             if row.audience != "subject":
                 raise BadInput(f"notice {row.number} is not addressed to the subject ({row.audience}); "
                                "internal records are corrected by a new record in the case file", code="not_correctable")
@@ -205,7 +205,7 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
             conn = uow.conn
             row = repo.case_row(conn, case_id)
             if row is None:
-                raise BadInput(f"unknown case {case_id}", code="unknown_case")
+                raise BadInput(f"没有编号为 {case_id} 的案件；请用 creditflow case list 查看", code="unknown_case")
             proc = PROCEDURES[row.kind]
             subject = repo.subject_row(conn, row.subject_id) if row.subject_id is not None else None
             out = {
@@ -228,7 +228,7 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
         with self.uow() as uow:
             row = repo.case_row(uow.conn, case_id)
             if row is None:
-                raise BadInput(f"unknown case {case_id}", code="unknown_case")
+                raise BadInput(f"没有编号为 {case_id} 的案件；请用 creditflow case list 查看", code="unknown_case")
             own = repo.timers_of(uow.conn, case_id)
             proc = PROCEDURES.get(row.kind)
             labels = {s.name: s.label for s in proc.timers} if proc else {}
@@ -306,7 +306,7 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
     def audit_log(self, case_id: int) -> list[dict]:
         with self.uow() as uow:
             if repo.case_row(uow.conn, case_id) is None:
-                raise BadInput(f"unknown case {case_id}", code="unknown_case")
+                raise BadInput(f"没有编号为 {case_id} 的案件；请用 creditflow case list 查看", code="unknown_case")
             rows = uow.conn.execute(select(transitions).where(transitions.c.case_id == case_id)
                                     .order_by(transitions.c.seq)).all()
         return [{"seq": r.seq, "trigger": r.trigger, "from_state": r.from_state, "to_state": r.to_state,
@@ -320,7 +320,7 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
         with self.uow() as uow:
             r = uow.conn.execute(select(notices).where(notices.c.number == number.strip())).first()
             if r is None:
-                raise BadInput(f"unknown notice number {number!r}", code="unknown_notice")
+                raise BadInput(f"没有文号为 {number!r} 的文书；请核对文号", code="unknown_notice")
         return {"number": r.number, "title": r.title, "case_id": r.case_id, "transition_seq": r.transition_seq,
                 "audience": r.audience, "addressee": r.addressee, "template": r.template, "issued_at": _local(r.issued_at),
                 "hash": r.content_hash, "text": r.text, "html": r.html}

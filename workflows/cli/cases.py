@@ -189,7 +189,9 @@ def subject_add(
 
 
 @subject_app.command("show")
-def subject_show(key: Annotated[str, typer.Argument(metavar="ID_OR_CODE")], as_json: JsonOpt = False):
+def subject_show(key: Annotated[str, typer.Argument(metavar="ID_OR_CODE", help="信用主体编号或统一社会信用代码/身份证号码")],
+                 as_json: JsonOpt = False):
+    """A credit subject with its cases and its credit archive (entries in use and not)."""
     out = svc().show_subject(key)
 
     def text() -> str:
@@ -227,7 +229,7 @@ evaluation_app = typer.Typer(help="Evaluation results (信用评价结果).", no
 @evaluation_app.command("publish")
 def evaluation_publish(
     subject: Annotated[str, typer.Option("--subject")],
-    year: Annotated[int, typer.Option("--year")],
+    year: Annotated[int, id_option("--year", label="--year（评价年度）", help="Evaluation year, e.g. 2025")],
     score: Annotated[str, typer.Option("--score")],
     actor: AsOpt,
     as_json: JsonOpt = False,
