@@ -16,6 +16,17 @@ from calendars import SHANGHAI, WorkingCalendar
 PG_ADMIN_URL = os.environ.get("CREDITFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+@pytest.fixture(autouse=True)
+def _clock_override_holds_for_one_test():
+    """A test that sets the clock override (as `--now` does) must not leak it into the next test."""
+    from workflows import clock
+
+    yield
+    leaked = clock.override_token()
+    clock.restore(None)
+    assert leaked is None, f"the clock override leaked out of this test: {leaked}"
+
+
 @pytest.fixture(scope="session")
 def cal() -> WorkingCalendar:
     """The calendar without overrides (built once: it is immutable)."""

@@ -38,7 +38,7 @@ def test_correction_allowed_on_a_final_case_and_refusals(svc):
     with frozen_at(at("2026-03-09 10:00")):
         out = svc.correct_notice(ev["notice"], "抬头单位名称有误", "alice")
         assert svc.show_case(ev["case_id"])["state"] == "final" and out["state"] == "final"
-        with pytest.raises(BadInput, match="unknown notice"):
+        with pytest.raises(BadInput, match="没有文号为"):
             svc.correct_notice("郑医保信评〔2026〕99号", "x", "alice")
         with pytest.raises(BadInput, match="correction"):
             svc.correct_notice(ev["notice"], " ", "alice")

@@ -614,7 +614,7 @@ def test_service_refusals(svc):
             with pytest.raises(BadInput) as info:
                 documents.serve_notice(svc, number, method, on, actor)
             assert info.value.code == code, (method, on, actor)
-        with pytest.raises(BadInput, match="unknown notice"):
+        with pytest.raises(BadInput, match="没有文号为"):
             documents.serve_notice(svc, "郑医保信评〔2026〕99号", "post", "2026-02-09", "alice")
         with pytest.raises(Refused) as info:
             documents.serve_notice(svc, number, "post", "2026-02-09", "audrey")

@@ -42,3 +42,12 @@ def frozen_at(instant: datetime):
         yield
     finally:
         _override.reset(token)
+
+
+def override_token():
+    """The current override, to put back with `restore` when a command that may set one ends."""
+    return _override.get()
+
+
+def restore(previous: datetime | None) -> None:
+    _override.set(previous)

@@ -28,6 +28,7 @@ from states.spec import RECOMPUTE_TRIGGER, REMINDER_TRIGGER, Procedure, Transiti
 from . import clock
 from .audit import row_hash
 from .auditing import refuse_read_only
+from .deployment import require_for_notice
 from .errors import BadInput, Conflict
 from .errors import Refused as RefusedError
 from .inputs import parse_inputs, to_json
@@ -257,8 +258,7 @@ class Engine:
         # The notice: rendered, then numbered (gapless: the increment rolls back with this transaction;
         # taken last, so the number row stays locked only for the writes and the commit).
         settings = self.settings(conn)
-        from .deployment import require_for_notice  # no notice without its issuer, no decision without its remedies bodies
-        require_for_notice(settings, t.notice)
+        require_for_notice(settings, t.notice)  # no notice without its issuer, no decision without its remedies bodies
         # Never backdated: a notice is dated the day it is produced (a late sweep's notice states the day
         # the period ended); the legal effect (state, effective instant, archive dates) stays `now`.
         issued_at = clock.now()

@@ -137,6 +137,17 @@ def _unexpected(exc: Exception) -> tuple[dict, str]:
     return _payload("internal_error", message), f"error: {message}"
 
 
+def _run(command, args: list[str]):
+    """One command; a clock override (`--now`, `sweep --as-of`) holds for it alone."""
+    from .. import clock
+
+    token = clock.override_token()
+    try:
+        return command.main(args=args, prog_name="creditflow", standalone_mode=False)
+    finally:
+        clock.restore(token)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and map every error kind to its exit code in one place.
 
@@ -158,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(_fail(2, _payload("bad_encoding", message), f"error: {message}", as_json))
     command = typer.main.get_command(app)
     try:
-        result = command.main(args=args, prog_name="creditflow", standalone_mode=False)
+        result = _run(command, args)
         code = result if isinstance(result, int) else 0
     except CreditflowError as exc:
         line = exc.message

@@ -283,8 +283,15 @@ def case_act(
     as_json: JsonOpt = False,
 ):
     """Fire TRIGGER on CASE as a user (refused with the rule if not allowed now)."""
-    out = svc().act(case_id, trigger, actor, parse_sets(sets), expected_version)
-    emit(out, as_json, f"案件 {out['case_id']} → {out['state']}（版本 {out['version']}），文书 {out['notice']}")
+    services = svc()
+    out = services.act(case_id, trigger, actor, parse_sets(sets), expected_version)
+
+    def text() -> str:
+        kind = services.show_case(out["case_id"])["kind"]
+        return (f"案件 {out['case_id']} → {state_label(kind, out['state'])}（版本 {out['version']}），"
+                f"文书 {out['notice']}")
+
+    emit(out, as_json, text)
 
 
 @case_app.command("actions")
@@ -389,12 +396,25 @@ audit_app = typer.Typer(help="The transition log.", no_args_is_help=True)
 @audit_app.command("log")
 def audit_log(case_id: CaseArg, as_json: JsonOpt = False):
     """A case's transition log, oldest first (instants in Asia/Shanghai)."""
-    entries = svc().audit_log(case_id)
-    emit({"case_id": case_id, "entries": entries}, as_json, lambda: "\n".join(
-        ["序号\t生效时间\t办理人\t操作\t状态变化\t文书"] + [
+    services = svc()
+    entries = services.audit_log(case_id)
+
+    def text() -> str:
+        kind = services.show_case(case_id)["kind"]
+        proc = _procedure(kind)
+        def label(e) -> str:  # the declared transition that made this step (the route it took)
+            for t in proc.transitions if proc else ():
+                if t.trigger == e["trigger"] and (t.dest or e["from_state"]) == e["to_state"]:
+                    return t.label
+            return e["trigger"]
+
+        return "\n".join(["序号\t生效时间\t办理人\t操作\t状态变化\t文书"] + [
             f"{e['seq']}\t{e['effective_at']}{'（模拟时钟）' if e['clock_overridden'] else ''}\t{e['actor']}\t"
-            f"{e['trigger']}\t{e['from_state'] or '（立案）'} → {e['to_state']}\t{e['notice_number'] or ''}"
-            for e in entries]))
+            f"{label(e)}（{e['trigger']}）\t"
+            f"{state_label(kind, e['from_state']) if e['from_state'] else '（立案）'} → {state_label(kind, e['to_state'])}\t"
+            f"{e['notice_number'] or ''}" for e in entries])
+
+    emit({"case_id": case_id, "entries": entries}, as_json, text)
 
 
 def sweep(
