@@ -10,37 +10,35 @@ from __future__ import annotations
 from .cases import JsonOpt, svc
 from .output import emit
 
-KIND_LABELS = {"evaluation": "信用评价", "objection": "异议"}
-
-
 def demo(as_json: JsonOpt = False):
     """Fill an EMPTY database with a fictitious, clearly labelled demo bureau dated relative to today."""
-    from states import PROCEDURES
-
     from ..demo import fill_demo
 
     out = fill_demo(svc(check_schema=False))
+    emit(out, as_json, lambda: summary_text(out))
 
-    def text() -> str:
-        d = out["department"]
-        lines = [f"演示数据已生成 demo bureau created: {d['department_name']}，文号前缀 {d['number_prefix']}，"
-                 f"基准日 today {out['today']}",
-                 "用户 users: " + "，".join(f"{u['name']}（{u['display_name']}，{u['post']}）" for u in out["users"]),
-                 f"信用主体 subjects: {out['subjects']['total']}（"
-                 + "，".join(f"{out['subjects']['type_labels'][k]} {n}" for k, n in out["subjects"]["by_type"].items())
-                 + "）",
-                 f"案件 cases: {out['cases']['total']}，文书 notices: {out['notices']}"]
-        for kind, states in out["cases"]["by_kind"].items():
-            proc = PROCEDURES[kind]
-            lines.append(f"  {KIND_LABELS.get(kind, kind)} {kind}: "
-                         + "，".join(f"{proc.state(s).label} {s} {n}" for s, n in states.items()))
-        lines.append("3个工作日内到期 due within 3 working days:")
-        lines += [f"  案件 {t['case_id']} {t['subject']} {t['timer']} 最后一日 {t['last_day']}" for t in out["due_soon"]]
-        lines.append("已超期 overdue:")
-        lines += [f"  案件 {t['case_id']} {t['subject']} {t['timer']} 最后一日 {t['last_day']}"
-                  + ("（已督办 flagged）" if t["flagged"] else "")
-                  + ("（待定时任务处理 due for the sweep）" if t["due_for_sweep"] else "") for t in out["overdue"]]
-        lines.append("下一步 next: creditflow sweep ; creditflow case list --overdue ; creditflow case list --due-within 3")
-        return "\n".join(lines)
 
-    emit(out, as_json, text)
+def summary_text(out: dict) -> str:
+    """What the demo holds, for a person: the bureau, users, subjects, cases by state, what falls due."""
+    from states import PROCEDURES
+
+    d = out["department"]
+    lines = [f"演示数据已生成 demo bureau created: {d['department_name']}，文号前缀 {d['number_prefix']}，"
+             f"基准日 today {out['today']}",
+             "用户 users: " + "，".join(f"{u['name']}（{u['display_name']}，{u['post']}）" for u in out["users"]),
+             f"信用主体 subjects: {out['subjects']['total']}（"
+             + "，".join(f"{out['subjects']['type_labels'][k]} {n}" for k, n in out["subjects"]["by_type"].items())
+             + "）",
+             f"案件 cases: {out['cases']['total']}，文书 notices: {out['notices']}"]
+    for kind, states in out["cases"]["by_kind"].items():
+        proc = PROCEDURES[kind]
+        lines.append(f"  {proc.label} {kind}: "
+                     + "，".join(f"{proc.state(s).label} {s} {n}" for s, n in states.items()))
+    lines.append("3个工作日内到期 due within 3 working days:")
+    lines += [f"  案件 {t['case_id']} {t['subject']} {t['timer']} 最后一日 {t['last_day']}" for t in out["due_soon"]]
+    lines.append("已超期 overdue:")
+    lines += [f"  案件 {t['case_id']} {t['subject']} {t['timer']} 最后一日 {t['last_day']}"
+              + ("（已督办 flagged）" if t["flagged"] else "")
+              + ("（待定时任务处理 due for the sweep）" if t["due_for_sweep"] else "") for t in out["overdue"]]
+    lines.append("下一步 next: creditflow sweep ; creditflow case list --overdue ; creditflow case list --due-within 3")
+    return "\n".join(lines)

@@ -68,7 +68,8 @@ def serve(
         if demo:
             _fill_demo(services)
         recomputed = services.recompute_deadlines()
-        _say(f"暂定期限已重新核算：{_short(recomputed)}")
+        _say(f"暂定期限已按当前日历重新核算：最后一日变更 {len(recomputed['moved'])} 件，转为确定 "
+             f"{len(recomputed['confirmed'])} 件，未变 {recomputed['unchanged']} 件，失败 {len(recomputed['failed'])} 件")
         services.db.dispose()
 
         api_url = os.environ.get("PREFECT_API_URL")
@@ -136,21 +137,9 @@ def _fill_demo(services) -> None:
     if existing:
         _say(f"数据库已有 {existing} 件案件，不再填充演示数据")
         return
-    filled = fill_demo(services)
-    _say(f"已填充演示数据：{_short(filled)}")
+    from .demo import summary_text
 
-
-def _short(result) -> str:
-    """One line from a use case's result: its counts and short values, not its lists."""
-    if not isinstance(result, dict):
-        return str(result)
-    parts = []
-    for key, value in result.items():
-        if isinstance(value, (list, tuple, set, dict)):
-            parts.append(f"{key}={len(value)}")
-        else:
-            parts.append(f"{key}={value}")
-    return "，".join(parts) or "无"
+    _say(summary_text(fill_demo(services)))
 
 
 def deploy(
