@@ -130,6 +130,11 @@ def test_every_id_is_a_positive_database_integer(cli):
     assert not os.path.exists(out)
     assert cli("case", "show", "2147483647", expect=2).error["code"] == "unknown_case"  # the largest id is an id
     assert cli("case", "show", "--", "-1", expect=2).error["code"] == "bad_number"
+    # a subject is named by id or by code: an id beyond the database's integer is simply not there
+    for value in ("99999999999999999", "2147483648", "0"):
+        assert cli("subject", "show", value, expect=2).error["code"] == "unknown_subject"
+        assert cli("evaluation", "publish", "--subject", value, "--year", "2025", "--score", "80", "--as", "alice",
+                   expect=2).error["code"] == "unknown_subject"
 
 
 # -- 2. undecodable arguments ------------------------------------------------------------------------------------

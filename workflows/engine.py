@@ -108,6 +108,10 @@ class Engine:
             self._settings = repo.deployment_settings(conn)
         return self._settings
 
+    def forget_settings(self) -> None:
+        """Read the settings afresh on the next transition (after this process's own `init`)."""
+        self._settings = None
+
     # -- entry points ------------------------------------------------------------------------
 
     def open(self, conn: Connection, kind: str, request: Request, *, subject_id: int | None = None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+MAX_ID = 2_147_483_647  # PostgreSQL integer: the largest id (and count) a row or command can hold
+
 
 class CreditflowError(Exception):
     """Base: a message that says what was wrong, the rule it applies, and what to do."""

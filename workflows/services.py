@@ -16,12 +16,14 @@ from calendars import SHANGHAI, Clock, compute, end_of_day, explain, explain_clo
 from states import PROCEDURES
 from states.archive import KINDS as ARCHIVE_KINDS
 from states.identifiers import IdentifierError, SUBJECT_TYPES, validate_subject
+from states.spec import NAME_LENGTH
 
 from . import clock, deployment
 from .auditing import AuditServices
 from .sweeping import SweepServices
 from .engine import Engine, Outcome, Request
-from .errors import BadInput
+from .errors import MAX_ID, BadInput
+from .inputs import clean_text
 from .settings import Settings, load_settings
 from .store import archive as archive_repo
 from .store import repo, schema
@@ -73,7 +75,7 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
             merged, change = deployment.configure(uow.conn, values, rename=rename, actor=actor)
             uow.commit()
         if "engine" in self.__dict__:
-            self.engine._settings = None  # this process's next transition reads the new settings
+            self.engine.forget_settings()  # this process's next transition reads the new settings
         shown = {**merged, **deployment.identity(merged)}
         return {"schema": schema.head_revision(), "deployment": shown, "database": _safe_url(self.settings.database_url),
                 "renamed": change}
@@ -101,10 +103,6 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
             return [{"name": r.name, "roles": r.roles.split(",")} for r in uow.conn.execute(select(users).order_by(users.c.id))]
 
     def add_subject(self, name: str, subject_type: str, uscc: str | None, id_number: str | None) -> dict:
-        from states.spec import NAME_LENGTH
-
-        from .inputs import clean_text
-
         name = clean_text(name or "", "信用主体名称（--name）", limit=NAME_LENGTH)  # one line, at most 200
         if not name:
             raise BadInput("信用主体名称（--name）不能为空；请填写登记的名称或姓名")
@@ -125,6 +123,8 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
         key = str(key).strip()
         q = select(subjects).where(subjects.c.identifier == key.upper())
         if key.isdigit() and len(key) < 18:
+            if not 1 <= int(key) <= MAX_ID:  # beyond the database's integer: no such subject
+                raise BadInput(f"没有信用主体 {key!r}；请填写主体编号或统一社会信用代码/身份证号码", code="unknown_subject")
             q = select(subjects).where(subjects.c.id == int(key))
         row = conn.execute(q).first()
         if row is None:

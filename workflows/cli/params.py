@@ -12,7 +12,8 @@ from typing import Annotated, Optional
 
 import typer
 
-MAX_ID = 2_147_483_647  # PostgreSQL integer
+from ..errors import MAX_ID  # light: no database, no services
+
 _DIGITS = re.compile(r"[0-9]+")
 
 
