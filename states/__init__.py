@@ -7,6 +7,7 @@ and its tests; list the module here.
 from __future__ import annotations
 
 from . import evaluation, objection
+from .archive import DisclosureError, check_bad_disclosure, check_good_disclosure
 from .machine import ProcedureMachine, Refusal
 from .policy import DEFAULT_POLICY
 from .spec import NEW, DeclarationError, Procedure, validate
@@ -32,6 +33,12 @@ def _load() -> dict[str, Procedure]:
                 parent = procedures[proc.parent_kind]
                 if not any(pt.trigger == t.parent.trigger for pt in parent.transitions):
                     raise DeclarationError(f"procedure {proc.kind!r}: parent trigger {t.parent.trigger!r} is not declared")
+    # Policy numbers with legal bounds are checked once here, not first when a case needs them.
+    try:
+        check_good_disclosure(DEFAULT_POLICY["good_disclosure_months"])
+        check_bad_disclosure(DEFAULT_POLICY["bad_disclosure_months"])
+    except DisclosureError as exc:
+        raise DeclarationError(f"policy {DEFAULT_POLICY.name}: {exc}") from None
     return procedures
 
 

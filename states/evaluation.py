@@ -92,12 +92,13 @@ def _archive_result(ctx) -> dict:
     else:
         kind, months = "evaluation", None
     determined = ctx.today  # the effective day, however late the sweep ran
+    until = disclosed_until(kind, determined, months)
     return {"archive": [{
         "kind": kind,
         "category": ARCHIVE_CATEGORY,
         "facts": f"{ctx.data['year']}年度医疗保障基金使用信用评价结果：{score}分，{grade}级",
         "determined_on": determined.isoformat(),
-        "disclosed_until": (lambda d: d.isoformat() if d else None)(disclosed_until(kind, determined, months)),
+        "disclosed_until": until.isoformat() if until else None,
         "rule": f"{HENAN} Art. 23, 26, 30",
         "supersedes": [
             {"scope": "case", "reason": "评价结果依异议处理决定重新确定"},
