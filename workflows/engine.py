@@ -11,12 +11,12 @@ case and archive entries. A parent link fires the parent's transition in the sam
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import and_, bindparam, insert, update
 from sqlalchemy.engine import Connection
 
-from calendars import SHANGHAI, Clock, WorkingCalendar, compute
+from calendars import SHANGHAI, Clock, WorkingCalendar
 from notices import render
 from states import MACHINES, NEW, PROCEDURES, Refusal
 from states.context import Actor, CaseView, Context, TimerView
@@ -24,6 +24,7 @@ from states.grades import grade_for, parse_score
 from states.identifiers import INSTITUTION_TYPES, SUBJECT_TYPES
 from states.policy import DEFAULT_POLICY
 from states.spec import RECOMPUTE_TRIGGER, REMINDER_TRIGGER, Procedure, Transition
+from states.timers import TimerGone, TimerInsert, TimerNotRunning, TimerState, plan_timers
 
 from . import clock
 from .audit import row_hash
@@ -376,118 +377,25 @@ class Engine:
 
     def _timers(self, proc: Procedure, t: Transition, case_id: int, existing: dict, inputs: dict,
                 ctx: Context, req: Request, closing: bool = False) -> tuple[dict, list, list[dict]]:
-        """Plan the transition's timer effects: the case's timers afterwards (name -> row-like), the writes
-        to make once the case is claimed, and the log entries (old and new last day, the rule).
+        """The transition's timer effects (planned by `states.timers.plan_timers`, which is pure): the
+        case's timers afterwards (name -> `TimerState`), the writes to make once the case is claimed,
+        and the log entries (old and new last day, the rule).
 
         Besides the declared effects: the expiry, reminder or recompute this transition consumes, and
         on closing the case, every clock still live is stopped (with its pending reminder)."""
-        today, now, cal = ctx.today, ctx.now, self.calendar
-        after = {name: _Timer.of(r) for name, r in existing.items()}
-        writes, log = [], []
-        if req.fired_timer is not None:
-            fired = next((r for r in after.values() if r.id == req.fired_timer), None)
-            if fired is None or fired.status != "running":
-                raise Conflict(f"期限 {req.fired_timer} 已不在计算中（已处理过）")
-            fired.status, fired.fired_at = "fired", clock.real_now()
-            writes.append((repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": fired.name, "status": "fired",
-                                               "fired_at": fired.fired_at, "updated_at": now}))
-            log.append({"timer": fired.name, "op": "fired", "last_day": fired.last_day.isoformat(),
-                        "due_at": fired.ends_at.astimezone(SHANGHAI).isoformat(),
-                        "lateness_seconds": int((fired.fired_at - fired.ends_at).total_seconds())})
-        if req.fired_reminder is not None:
-            reminded = next((r for r in after.values() if r.id == req.fired_reminder), None)
-            if reminded is None or reminded.status != "running" or reminded.remind_at is None:
-                raise Conflict(f"期限 {req.fired_reminder} 的提醒已不再到期（已处理过）")
-            log.append({"timer": reminded.name, "op": "reminded", "last_day": reminded.last_day.isoformat(),
-                        "due_at": reminded.remind_at.astimezone(SHANGHAI).isoformat(),
-                        "lateness_seconds": int((clock.real_now() - reminded.remind_at).total_seconds())})
-            reminded.remind_at, reminded.reminded_for = None, reminded.last_day
-            writes.append((repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": reminded.name, "remind_at": None,
-                                               "reminded_for": reminded.last_day, "updated_at": now}))
-        if req.recompute_timer is not None:
-            moved = after.get(req.recompute_timer)
-            if moved is None or moved.status not in ("running", "suspended"):
-                raise Conflict(f"期限 {req.recompute_timer} 已结束，无需重新计算")
-            spec = proc.timer(moved.name)
-            period = timer_period(cal, spec.unit, moved.clock, today)
-            before = moved.last_day
-            moved.last_day, moved.provisional = period.last_day, period.provisional
-            values = dict(start_day=period.start, last_day=period.last_day, ends_at=period.ends_at,
-                          provisional=period.provisional, calendar_version=cal.version, updated_at=now,
-                          remind_at=self._remind_at(spec, moved.status, period, moved.reminded_for))
-            writes.append((repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": moved.name, **values}))
-            moved.ends_at, moved.remind_at = values["ends_at"], values["remind_at"]
-            log.append({"timer": moved.name, "op": "recomputed", "last_day_before": before.isoformat(),
-                        "last_day": period.last_day.isoformat(), "ends_at": period.ends_at.isoformat(),
-                        "provisional": period.provisional, "calendar_version_before": moved.calendar_version,
-                        "calendar_version": cal.version, "rule": period.rule})
-        for effect in t.timers:
-            spec = proc.timer(effect.timer)
-            current = after.get(spec.name)
-            before = current.last_day.isoformat() if current is not None else None
-            if effect.op == "start":
-                start = inputs[effect.anchor] if effect.anchor != "today" else today
-                amount = self.policy[spec.amount]
-                clock_json = Clock.started(start, amount).to_dict() if spec.unit == "working_days" else \
-                    {"start": start.isoformat(), "amount": amount}
-                status = "running"
-            elif effect.op == "restore":
-                if current is None or current.status != "stopped":
-                    continue  # nothing stopped to restore (e.g. a window that had already run out)
-                clock_json, status = dict(current.clock), "running"  # the same clock: the same last day
-            elif current is None or current.status in ("stopped", "fired"):
-                if effect.op == "stop":
-                    continue
-                raise RefusedError(f"期限 {spec.name} 未在计算中，不能{ {'suspend': '中止', 'resume': '恢复', 'extend': '延长'}.get(effect.op, effect.op)}",
-                                   code="TIMER", article="creditflow policy: 只有正在计算的期限可以中止、恢复或延长")
-            else:
-                clock_json, status = dict(current.clock), current.status
-                if effect.op == "stop":
-                    status = "stopped"
-                elif effect.op == "suspend":
-                    clock_json = Clock.from_dict(clock_json).suspend(today, _reason(inputs, proc)).to_dict()
-                    status = "suspended"
-                elif effect.op == "resume":
-                    clock_json = Clock.from_dict(clock_json).resume(today).to_dict()
-                    status = "running"
-                elif effect.op == "extend":
-                    clock_json = Clock.from_dict(clock_json).extend(self.policy[effect.amount], today,
-                                                                    inputs.get("reason", t.label)).to_dict()
-            period = timer_period(cal, spec.unit, clock_json, today)
-            reminded_for = None if effect.op == "start" or current is None else current.reminded_for
-            values = dict(status=status, clock=clock_json, start_day=period.start, last_day=period.last_day,
-                          ends_at=period.ends_at, provisional=period.provisional,
-                          calendar_version=cal.version, updated_at=now, fired_at=None,
-                          remind_at=self._remind_at(spec, status, period, reminded_for), reminded_for=reminded_for)
-            if current is None:
-                writes.append((repo.INSERT_TIMER, dict(case_id=case_id, name=spec.name, side=spec.side,
-                                                       on_expiry=spec.on_expiry, unit=spec.unit, **values)))
-                after[spec.name] = _Timer(id=None, name=spec.name, unit=spec.unit, **{k: values[k] for k in _TIMER_FIELDS})
-            else:
-                writes.append((repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": spec.name, **values}))
-                for k in _TIMER_FIELDS:
-                    setattr(current, k, values[k])
-            log.append({"timer": spec.name, "op": effect.op, "last_day_before": before,
-                        "last_day": period.last_day.isoformat(), "ends_at": period.ends_at.isoformat(),
-                        "provisional": period.provisional, "rule": f"{period.rule}; {self.policy.source(spec.amount)}"})
-        if closing:
-            # A closed case has no live clock: stopping it also cancels any reminder behind it.
-            for left in after.values():
-                if left.status in ("running", "suspended"):
-                    left.status, left.remind_at = "stopped", None
-                    writes.append((repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": left.name, "status": "stopped",
-                                                       "remind_at": None, "updated_at": now}))
-                    log.append({"timer": left.name, "op": "stop", "last_day": left.last_day.isoformat(),
-                                "reason": "case closed"})
-        return after, writes, log
-
-    def _remind_at(self, spec, status: str, period, reminded_for: date | None) -> datetime | None:
-        """When to remind the handlers: 00:00 of the working day `remind_before` working days before the
-        last day (never before the clock started); none for a paused clock or a deadline already announced."""
-        if not spec.remind_before or status != "running" or reminded_for == period.last_day:
-            return None
-        day = self.calendar.nth_working_day_before(period.last_day, self.policy[spec.remind_before])
-        return datetime.combine(max(day, period.start), time(0), tzinfo=SHANGHAI)
+        consumes = req.fired_timer is not None or req.fired_reminder is not None
+        try:
+            plan = plan_timers(proc, t, {name: TimerState.of(r) for name, r in existing.items()}, inputs,
+                               today=ctx.today, now=ctx.now, calendar=self.calendar, policy=self.policy,
+                               fired=req.fired_timer, reminded=req.fired_reminder, recompute=req.recompute_timer,
+                               closing=closing, processed_at=clock.real_now() if consumes else None)
+        except TimerGone as exc:
+            raise Conflict(exc.message) from None
+        except TimerNotRunning as exc:
+            raise RefusedError(exc.message, code=exc.code, article=exc.article) from None
+        writes = [(repo.INSERT_TIMER, {"case_id": case_id, **c.values}) if isinstance(c, TimerInsert) else
+                  (repo.UPDATE_TIMER, {"b_case_id": case_id, "b_name": c.name, **c.values}) for c in plan.changes]
+        return dict(plan.timers), writes, list(plan.log)
 
     # -- notices --------------------------------------------------------------------------------------
 
@@ -558,46 +466,6 @@ class _Lazy:
 
     def __bool__(self):
         return bool(self._get())
-
-
-_TIMER_FIELDS = ("status", "clock", "start_day", "last_day", "ends_at", "provisional", "fired_at", "remind_at",
-                 "reminded_for", "calendar_version")
-
-
-@dataclass
-class _Timer:
-    """A timer row as the transition leaves it (mutable copy of the database row)."""
-
-    id: int | None
-    name: str
-    unit: str
-    status: str
-    clock: dict
-    start_day: date
-    last_day: date
-    ends_at: datetime
-    provisional: bool
-    fired_at: datetime | None
-    remind_at: datetime | None
-    reminded_for: date | None
-    calendar_version: str
-
-    @classmethod
-    def of(cls, row) -> "_Timer":
-        return cls(row.id, row.name, row.unit, row.status, dict(row.clock), row.start_day, row.last_day, row.ends_at,
-                   row.provisional, row.fired_at, row.remind_at, row.reminded_for, row.calendar_version)
-
-
-def timer_period(cal: WorkingCalendar, unit: str, clock_json: dict, as_of: date):
-    """A stored timer's current period: a working-day clock (with suspensions), or a day/month period."""
-    if unit == "working_days":
-        return Clock.from_dict(clock_json).period(cal, as_of)
-    return compute(cal, date.fromisoformat(clock_json["start"]), unit, clock_json["amount"])
-
-
-def _reason(inputs: dict, proc: Procedure) -> str:
-    reason = inputs.get("reason") or "中止"
-    return proc.notice_context.get("suspension_reasons", {}).get(reason, reason)
 
 
 def _addressee(audience: str, subject, settings) -> str:

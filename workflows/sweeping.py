@@ -34,6 +34,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from calendars import SHANGHAI
 from states import PROCEDURES
 from states.spec import RECOMPUTE_TRIGGER, REMINDER_TRIGGER
+from states.timers import timer_period
 
 from . import clock
 from .engine import Request
@@ -387,8 +388,6 @@ class SweepServices:
                 "failed": failed}
 
     def _recompute_one(self, timer_id: int) -> dict | None:
-        from .engine import timer_period
-
         cal = self.engine.calendar
         with self.uow() as uow:
             conn = uow.conn
