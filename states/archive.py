@@ -19,8 +19,10 @@ from calendars.periods import add_months
 from .policy import HENAN
 
 KINDS = {"basic": "基础信息", "good": "守信信息", "bad": "不良信息", "evaluation": "信用评价结果"}
-STATUSES = {"superseded": "已被更正或取代", "disputed": "异议处理中（暂停使用）", "withdrawn": "已撤销"}
-# Statuses that take an entry out of use (a dispute does until it is resolved by a new entry).
+STATUSES = {"superseded": "已被更正或取代", "disputed": "异议处理中（暂停使用）",
+            "dispute_closed": "异议处理完毕，恢复使用", "withdrawn": "已撤销"}
+# Statuses that take an entry out of use (a dispute does until a later `dispute_closed` row ends it, or a
+# new entry supersedes the disputed one).
 OUT_OF_USE = ("superseded", "disputed", "withdrawn")
 DISCLOSURE_ARTICLE = f"{HENAN} Art. 30"
 
@@ -58,6 +60,18 @@ def disclosed_until(kind: str, determined_on: date, months: int | None) -> date 
     if months is None:
         raise ValueError(f"a {kind} entry needs its disclosure period")
     return add_months(determined_on, months)
+
+
+def current_statuses(rows) -> set[str]:
+    """An entry's statuses now, from its status rows in the order written: a `dispute_closed` ends the
+    dispute before it."""
+    out: set[str] = set()
+    for status in rows:
+        if status == "dispute_closed":
+            out.discard("disputed")
+        else:
+            out.add(status)
+    return out
 
 
 def in_use(disclosure_until: date | None, statuses: set[str], today: date) -> bool:

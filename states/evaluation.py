@@ -79,10 +79,18 @@ def _archive_result(ctx) -> dict:
     """The final result enters the archive (Art. 23, 26) with its disclosure period (Art. 30): A/B good
     information, D bad information, C an evaluation result kept until the next year's supersedes it.
     It supersedes what this case entered before (a result corrected after it was final) and the
-    subject's earlier years' C results."""
+    subject's earlier years' C results.
+
+    A result that was final already and is maintained after a timely objection (dismissed, refused,
+    withdrawn) keeps its entry and its determination day: the dispute ends and the entry is in use
+    again; nothing is re-determined."""
+    upheld = ctx.inputs.get("outcome") == "upheld"
+    if ctx.data.get("final_on") and not upheld:
+        return {"archive_status": [{"scope": "case", "status": "dispute_closed",
+                                    "reason": f"异议案件{ctx.inputs.get('child_case', '')}处理完毕，维持原评价结果"}]}
     score = ctx.data.get("score")
     grade = ctx.data.get("grade")
-    if ctx.inputs.get("outcome") == "upheld":
+    if upheld:
         score = str(parse_score(ctx.inputs["score"]))
         grade = grade_for(parse_score(score))
     if grade in ("A", "B"):
@@ -93,7 +101,7 @@ def _archive_result(ctx) -> dict:
         kind, months = "evaluation", None
     determined = ctx.today  # the effective day, however late the sweep ran
     until = disclosed_until(kind, determined, months)
-    return {"archive": [{
+    return {"data": {"final_on": determined.isoformat()}, "archive": [{
         "kind": kind,
         "category": ARCHIVE_CATEGORY,
         "facts": f"{ctx.data['year']}年度医疗保障基金使用信用评价结果：{score}分，{grade}级",

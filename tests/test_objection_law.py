@@ -245,3 +245,28 @@ def test_every_rule_cites_a_real_source():
     for article in articles:
         assert article.startswith(sources), article
         assert not any(word in article for word in ("RULES", "DESIGN", "shared", "seeds")), article
+
+
+@pytest.mark.parametrize("outcome", ["dismissed", "withdrawn"])
+def test_a_result_maintained_after_reopening_keeps_its_entry_and_its_day(svc, outcome):
+    """A timely objection registered after the window made the result final, then dismissed (or
+    withdrawn): nothing is re-determined; the original entry is in use again with its original day."""
+    ev = publish(svc, score="65")  # D, final on 2026-03-06
+    svc.sweep(at("2026-03-06 00:00"))
+    (original,) = svc.show_subject(HOSPITAL_USCC)["archive"]
+    obj = objection(svc, ev, when="2026-03-06 09:00", received="2026-03-05")["case_id"]
+    if outcome == "dismissed":
+        act(svc, obj, "accept", "alice", "2026-03-06 10:00")
+        act(svc, obj, "propose_dismiss", "alice", "2026-03-09 10:00", findings="扣分依据充分")
+        out = act(svc, obj, "approve", "bob", "2026-03-10 10:00")
+    else:
+        out = act(svc, obj, "withdraw", "alice", "2026-03-10 10:00", statement="书面撤回")
+    assert out["parent"]["state"] == "final"
+    (entry,) = svc.show_subject(HOSPITAL_USCC)["archive"]  # no second entry
+    assert entry["id"] == original["id"] and entry["in_use"] and entry["statuses"] == []
+    assert (entry["determined_on"], entry["disclosed_until"]) == ("2026-03-06", "2027-03-06")
+    texts = [svc.show_notice(n["number"])["text"] for n in svc.show_case(ev)["notices"][-1:]]
+    texts.append(svc.show_notice(out["notice"])["text"])
+    for text in texts:
+        assert "2026年3月6日确定" in text and "确定日期不变" in text
+        assert "自2026年3月10日起确定" not in text and "自2026年3月10日起记入" not in text

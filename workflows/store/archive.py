@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from states.archive import in_use
+from states.archive import current_statuses, in_use
 
 from .tables import archive_entries, archive_status, cases
 
@@ -65,16 +65,16 @@ def entries_of(conn: Connection, subject_id: int, today: date) -> list[Entry]:
                         .order_by(archive_entries.c.id)).all()
     if not rows:
         return []
-    statuses: dict[int, set[str]] = {}
+    written: dict[int, list[str]] = {}
     superseded_by: dict[int, int] = {}
     for st in conn.execute(select(archive_status).where(archive_status.c.entry_id.in_([r.id for r in rows]))
                            .order_by(archive_status.c.id)):
-        statuses.setdefault(st.entry_id, set()).add(st.status)
+        written.setdefault(st.entry_id, []).append(st.status)
         if st.status == "superseded" and st.by_entry_id is not None:
             superseded_by.setdefault(st.entry_id, st.by_entry_id)
     out = []
     for r in rows:
-        s = frozenset(statuses.get(r.id, ()))
+        s = frozenset(current_statuses(written.get(r.id, ())))
         out.append(Entry(r.id, r.subject_id, r.case_id, r.kind, r.category, r.facts, r.collected_by, r.determined_on,
                          r.disclosure_until, r.rule, s, superseded_by.get(r.id), in_use(r.disclosure_until, set(s), today)))
     return out
