@@ -31,7 +31,7 @@ class Refusal(Exception):
 
 STATE_ARTICLE = "creditflow policy: 每一状态下可办理的操作以程序声明为准（creditflow procedure show）"
 ROLE_ARTICLE = "creditflow policy: 各操作须由具有相应岗位角色的用户办理（经办人、审核人；审计人员只读）"
-FOUR_EYES_ARTICLE = "遂宁市打击欺诈骗保专项行动方案 §4(1)（不相容岗位分离）"
+FOUR_EYES_ARTICLE = "creditflow policy: 不相容岗位分离，拟办与审核不得为同一人（参照遂宁市持续开展打击欺诈骗取医疗保险基金专项行动实施方案 §四(一)）"
 
 
 @dataclass

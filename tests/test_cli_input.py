@@ -435,3 +435,29 @@ def test_every_instant_is_given_in_shanghai_time(cli):
     assert cli("notice", "show", shown["notices"][0]["number"]).json["issued_at"] == "2026-02-25T09:00:00+08:00"
     plain = cli("audit", "log", str(case), as_json=False).out
     assert "2026-02-25T09:00:00+08:00" in plain and "+00:00" not in plain
+
+
+def test_options_given_twice_are_refused_not_resolved(cli):
+    story(cli)
+    before = [u["name"] for u in cli("user", "list").json["users"]]
+    r = cli("user", "add", "dora", "--role", "handler", "--role", "approver", expect=2)
+    assert r.error["code"] == "repeated_option" and "--role" in r.error["message"]
+    r = cli("case", "list", "--limit", "5", "--limit", "6", expect=2)
+    assert r.error["code"] == "repeated_option"
+    assert cli("user", "add", "dora", "--role", "handler,handler", expect=2).error["code"] == "repeated_value"
+    assert [u["name"] for u in cli("user", "list").json["users"]] == before
+    # a role, a subject type, a kind and a state are accepted by their code or their Chinese label
+    assert cli("user", "add", "dora", "--role", "经办人,审核人").json["roles"] == ["handler", "approver"]
+    r = cli("user", "add", "erin", "--role", "主任", expect=2)
+    assert r.error["code"] == "unknown_role" and "handler（经办人）" in r.error["message"]
+    assert cli("case", "list", "--state", "审查中").json["cases"] == []
+    r = cli("case", "list", "--kind", "停车", expect=2)
+    assert r.error["code"] == "unknown_kind" and "objection（信用评价结果异议）" in r.error["message"]
+
+
+def test_names_of_the_deployment_and_users_are_one_line(cli):
+    for args in (("init", "--department", "郑州市\n医疗保障局"), ("init", "--prefix", "郑\x1b医保"),
+                 ("init", "--court", "法" * 201)):
+        assert cli(*args, expect=2).error["code"] in ("control_character", "too_long"), args
+    assert cli("user", "add", "bad\x1bname", "--role", "handler", expect=2).error["code"] == "control_character"
+    assert cli("user", "add", "System", "--role", "handler", expect=2).error["code"] == "bad_input"

@@ -32,10 +32,13 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from states.spec import NAME_LENGTH
+
 from . import clock
 from .audit import instant, settings_change_hash
 from .auditing import refuse_read_only
 from .errors import BadInput, Conflict, Refused
+from .inputs import clean_text
 from .store import repo
 from .store.tables import cases, settings_changes
 from .store.tables import deployment as deployment_table
@@ -64,11 +67,12 @@ LABELS = {"department_name": "发文机关", "number_prefix": "文号前缀", "r
 FLAGS = {"department_name": "--department", "number_prefix": "--prefix",
          "reconsideration_body": "--reconsideration-body", "court": "--court"}
 CHANGE_ROLE = "approver"
+PREFIX_LENGTH = 16  # 机关代字 (GB/T 9704-2012 7.2.4) is a few characters; the whole number must fit 64
 
 REMEDIES_ARTICLE = "中华人民共和国行政复议法 Art. 24"
 COURT_ARTICLE = "中华人民共和国行政诉讼法 Art. 18"
 IDENTITY_ARTICLE = "GB/T 9704-2012 7.2.4, 7.2.5（发文机关标志、发文字号）"
-RENAME_ARTICLE = "creditflow policy（文书编号连续、审计留痕，见 docs/rules.md §8）：已出具的文书以当时的发文机关、文号前缀和救济机关为准"
+RENAME_ARTICLE = "creditflow policy: 已出具的文书以当时的发文机关、文号前缀和救济机关为准（文书编号连续、审计留痕）"
 
 
 # -- values ---------------------------------------------------------------------------------------------
@@ -245,7 +249,9 @@ def configure(conn: Connection, values: Mapping, *, rename: bool = False, actor:
     `actor`, an approver, and is recorded in `settings_changes`."""
     stored = {r.key: r.value for r in conn.execute(select(deployment_table))}
     current = {**DEFAULTS, **{k: stored[k] for k in IDENTITY_KEYS if k in stored}}
-    given = {k: str(v).strip() for k, v in values.items() if k in IDENTITY_KEYS and v is not None and str(v).strip()}
+    given = {k: clean_text(v, f"init：{LABELS.get(k, k)}", limit=PREFIX_LENGTH if k == "number_prefix" else NAME_LENGTH)
+             for k, v in values.items() if k in IDENTITY_KEYS and v is not None}
+    given = {k: v for k, v in given.items() if v}
     others = {k: v for k, v in values.items() if k not in IDENTITY_KEYS and v}
 
     new = {**current, **given}

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from . import clock
 from .auditing import refuse_read_only
 from .errors import BadInput
+from .inputs import choose
 from .errors import Refused as RefusedError
 from .store import repo
 from .store.tables import notice_pdfs, notice_services, notices
@@ -109,9 +110,7 @@ def notice_pdf(svc, number: str) -> dict:
 
 def serve_notice(svc, number: str, method: str, on: str | date, actor: str) -> dict:
     """Record that a notice reached its addressee: how, on which day, recorded by whom."""
-    if method not in SERVICE_METHODS:
-        raise BadInput(f"unknown service method {method!r}; one of {', '.join(SERVICE_METHODS)}",
-                       code="bad_method", allowed=list(SERVICE_METHODS))
+    method = choose(method or "", SERVICE_METHODS, "notice served：--method 送达方式", code="bad_method")
     if isinstance(on, str):
         try:
             on = date.fromisoformat(on.strip())

@@ -79,7 +79,7 @@ SYSTEM_ACTOR = "system"
 # Nobody forges the clock: a deadline's expiry decides for or against the subject by itself, so only
 # the sweep may fire it, and only once it is due.
 CLOCK_ARTICLE = ("creditflow policy: 期限届满、到期提醒和期限重算只由系统按日历自动处理，"
-                 "任何人不得代为触发（见 docs/rules.md）")
+                 "任何人不得代为触发")
 
 
 def _timer_view(row) -> TimerView:
@@ -344,7 +344,7 @@ class Engine:
         """Only the clock fires system transitions, and a timer's expiry only through its own `on_expiry`
         once it is due; `system` is never a person's name (refusals change nothing)."""
         if not req.from_the_clock:
-            if req.actor == SYSTEM_ACTOR:
+            if req.actor.casefold() == SYSTEM_ACTOR:
                 raise RefusedError("“system”是系统定时任务的执行者，不是用户，不能以其名义办理；请以本人用户名办理（--as 用户名）",
                                    code="CLOCK-ACTOR", article=CLOCK_ARTICLE)
             if candidates and all(t.role == "system" for t in candidates):

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from calendars import CalendarError, check_date
 from states.grades import parse_score
-from states.spec import Input
+from states.spec import TEXT_LENGTH, Input
 
 from .errors import BadInput
 
@@ -53,6 +53,20 @@ def clean_text(raw, where: str, *, limit: int | None, multiline: bool = False) -
         raise BadInput(f"{where}过长：{len(value)} 个字符，上限 {limit} 个字符（{LENGTH_RULE}）；请精简到 {limit} 个字符以内",
                        code="too_long")
     return value
+
+
+def choose(raw, options: dict, where: str, *, code: str = "bad_choice") -> str:
+    """A value from a set of codes with Chinese labels: the code or its label is accepted; the error
+    lists both ("hospital（定点医疗机构）、…")."""
+    value = str(raw).strip()
+    if value in options:
+        return value
+    for key, label in options.items():
+        if value == label or value == label.split("（")[0]:
+            return key
+    listed = "、".join(f"{k}（{label}）" for k, label in options.items())
+    raise BadInput(f"{where} {value!r} 不在可选范围内；可选：{listed}（填写代码或中文名称均可）", code=code,
+                   allowed=list(options))
 
 
 def _split(raw) -> list:
@@ -105,6 +119,10 @@ def _convert(spec: Input, raw, trigger: str):
             value = _line(spec, p, _where(spec, trigger, n))
             if value:
                 out.append(value)
+        total = sum(len(v) for v in out)
+        if total > TEXT_LENGTH:  # each item is one line; the whole list is no longer than a text
+            raise BadInput(f"{where}合计过长：{total} 个字符，上限 {TEXT_LENGTH} 个字符（{LENGTH_RULE}）；请精简",
+                           code="too_long")
         return out
     if t == "choice":
         value = _line(spec, raw, where)

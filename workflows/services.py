@@ -23,7 +23,7 @@ from .auditing import AuditServices
 from .sweeping import SweepServices
 from .engine import Engine, Outcome, Request
 from .errors import MAX_ID, BadInput
-from .inputs import clean_text
+from .inputs import choose, clean_text
 from .settings import Settings, load_settings
 from .store import archive as archive_repo
 from .store import repo, schema
@@ -31,7 +31,7 @@ from .store.db import engine_for
 from .store.tables import cases, notices, subjects, timers, transitions, users
 from .store.uow import UnitOfWork
 
-ROLES = ("handler", "approver", "auditor")
+ROLES = {"handler": "经办人", "approver": "审核人", "auditor": "审计人员"}  # a person's roles (system is not one)
 # What a fresh store starts with: nothing fictional. The department and prefix unset (every transition is
 # refused until `creditflow init --department … --prefix …`), the reconsideration body derived from the
 # department where the law settles it, the court's truthful generic wording (workflows/deployment.py).
@@ -83,14 +83,18 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
     # -- users and subjects ----------------------------------------------------------------------
 
     def add_user(self, name: str, roles: list[str]) -> dict:
-        name = (name or "").strip()
-        if not name or len(name) > 64:
+        name = clean_text(name or "", "user add：用户名", limit=64)
+        if not name:
             raise BadInput("用户名须为1至64个字符；请重新填写")
-        if name == "system":
+        if name.casefold() == "system":
             raise BadInput("“system”是系统定时任务的执行者，由 init 创建，不能作为用户名；请换一个用户名")
-        bad = [r for r in roles if r not in ROLES]
-        if bad or not roles:
-            raise BadInput(f"未知的角色 {'、'.join(bad) or '（未填写）'}；可选：handler（经办人）、approver（审核人）、auditor（审计人员）", allowed=list(ROLES))
+        if not roles:
+            raise BadInput("user add：--role 未填写；可选：" + "、".join(f"{k}（{v}）" for k, v in ROLES.items()),
+                           allowed=list(ROLES))
+        roles = [choose(r, ROLES, "user add：--role 角色", code="unknown_role") for r in roles]
+        if len(set(roles)) != len(roles):
+            raise BadInput("user add：--role 中同一角色出现了不止一次；每个角色只写一次，如 handler,approver",
+                           code="repeated_value")
         with self.uow() as uow:
             if repo.user_row(uow.conn, name):
                 raise BadInput(f"用户 {name!r} 已存在")
@@ -103,7 +107,8 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
             return [{"name": r.name, "roles": r.roles.split(",")} for r in uow.conn.execute(select(users).order_by(users.c.id))]
 
     def add_subject(self, name: str, subject_type: str, uscc: str | None, id_number: str | None) -> dict:
-        name = clean_text(name or "", "信用主体名称（--name）", limit=NAME_LENGTH)  # one line, at most 200
+        name = clean_text(name or "", "信用主体名称（--name）", limit=NAME_LENGTH)
+        subject_type = choose(subject_type or "", SUBJECT_TYPES, "subject add：--type 信用主体类型", code="bad_identifier")  # one line, at most 200
         if not name:
             raise BadInput("信用主体名称（--name）不能为空；请填写登记的名称或姓名")
         try:
@@ -157,9 +162,8 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
         return self._outcome(out)
 
     def open_case(self, kind: str, parent: int | None, actor: str, inputs: dict) -> dict:
-        proc = PROCEDURES.get(kind)
-        if proc is None:
-            raise BadInput(f"未知的案件类型 {kind!r}；可选：{'、'.join(PROCEDURES)}")
+        kind = choose(kind, {k: p.label for k, p in PROCEDURES.items()}, "case open 案件类型", code="unknown_kind")
+        proc = PROCEDURES[kind]
         trigger = proc.openings()[0].trigger
         with self.uow() as uow:
             out = self.engine.open(uow.conn, kind, Request(trigger, actor, inputs), parent_id=parent)
@@ -263,21 +267,16 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
             raise BadInput("--due-within 须为不小于 1 的工作日数；请改为如 3 的整数")
         if limit < 1:
             raise BadInput("--limit 须为不小于 1 的案件数；请改为如 50 的整数")
-        if kind is not None and kind not in PROCEDURES:
-            listed = "、".join(f"{k}（{p.label}）" for k, p in PROCEDURES.items())
-            raise BadInput(f"--kind {kind!r} 不是已声明的案件类型；可选：{listed}", code="unknown_kind",
-                           allowed=list(PROCEDURES))
+        if kind is not None:
+            kind = choose(kind, {k: p.label for k, p in PROCEDURES.items()}, "--kind 案件类型", code="unknown_kind")
         if state is not None:
             procs = [PROCEDURES[kind]] if kind is not None else list(PROCEDURES.values())
             known = {}
             for p in procs:
-                for s in p.states:
-                    known.setdefault(s.name, s.label)
-            if state not in known:
-                listed = "、".join(f"{n}（{label}）" for n, label in known.items())
-                of = f" {kind}（{PROCEDURES[kind].label}）类案件" if kind is not None else "任何类型的案件"
-                raise BadInput(f"--state {state!r} 不是{of}的状态；可选：{listed}", code="unknown_state",
-                               allowed=list(known))
+                for st in p.states:
+                    known.setdefault(st.name, st.label)
+            of = f"{PROCEDURES[kind].label}案件的" if kind is not None else "案件"
+            state = choose(state, known, f"--state {of}状态", code="unknown_state")
         live = select(timers.c.case_id, func.min(timers.c.ends_at).label("next_end")) \
             .where(timers.c.status.in_(("running", "suspended"))).group_by(timers.c.case_id).subquery()
         q = select(cases, live.c.next_end, subjects.c.name.label("subject_name")) \

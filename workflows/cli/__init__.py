@@ -104,6 +104,28 @@ def _undecodable(args: list[str]) -> tuple[int, str] | None:
     return None
 
 
+# Options that may be given more than once; any other option given twice is refused, not resolved to
+# its last value (the two may disagree, and guessing would record the wrong one).
+REPEATABLE = frozenset({"--set", "--font"})
+_ALIASES = {"-o": "--output"}
+
+
+def _repeated_option(args: list[str]) -> str | None:
+    seen: set[str] = set()
+    for arg in args:
+        if arg == "--":
+            break
+        if not arg.startswith("-") or arg in ("-", "--json") or arg[1:2].isdigit():
+            continue
+        name = _ALIASES.get(arg.split("=", 1)[0], arg.split("=", 1)[0])
+        if name in REPEATABLE:
+            continue
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
+
+
 def _unexpected(exc: Exception) -> tuple[dict, str]:
     """Errors of the machine, not of the input (exit 1): the store, files, and anything unforeseen."""
     db_errors: tuple = ()
@@ -167,6 +189,11 @@ def main(argv: list[str] | None = None) -> None:
         message = (f"第 {position} 个命令行参数（{shown}）不是有效的 UTF-8 文本，未作任何更改；"
                    "请以 UTF-8 编码重新输入（检查终端或脚本的字符编码设置）")
         sys.exit(_fail(2, _payload("bad_encoding", message), f"error: {message}", as_json))
+    repeated = _repeated_option(args)
+    if repeated is not None:
+        message = (f"选项 {repeated} 给出了不止一次：同一选项只能给一次，未作任何更改；请只保留一个 {repeated}"
+                   "（多个值请用该选项说明的分隔方式，如逗号）")
+        sys.exit(_fail(2, _payload("repeated_option", message), f"error: {message}", as_json))
     command = typer.main.get_command(app)
     try:
         result = _run(command, args)

@@ -17,6 +17,16 @@ from .params import id_option
 OutOpt = Annotated[str, typer.Option("-o", "--output", help="The file to write.")]
 
 
+def _local(sealed: str) -> str:
+    """A checkpoint's instant as a person reads it (Asia/Shanghai). The JSON keeps the sealed form: the
+    UTC text the checkpoint's hash covers, so an exported checkpoint re-verifies byte for byte."""
+    from datetime import datetime
+
+    from calendars import SHANGHAI
+
+    return datetime.fromisoformat(sealed.replace("Z", "+00:00")).astimezone(SHANGHAI).isoformat()
+
+
 @audit_app.command("verify")
 def audit_verify(
     checkpoint: Annotated[Optional[str], typer.Option(
@@ -29,7 +39,7 @@ def audit_verify(
     def text() -> str:
         c = out["checked"]
         seal = out["checkpoint"]
-        against = f"，对照检查点 #{seal['id']}（{seal['created_at']}）" if seal else ""
+        against = f"，对照检查点 #{seal['id']}（{_local(seal['created_at'])}）" if seal else ""
         lines = [f"已核验 {c['cases']} 个案件、{c['rows']} 条日志、{c['notices']} 份文书{against}，"
                  f"用时 {out['elapsed_seconds']} 秒"]
         if out["ok"]:
@@ -60,7 +70,7 @@ def audit_checkpoint(
     out = s.write_checkpoint()
     if output:
         out = {**out, "exported": s.export_checkpoint(output, out["id"])}
-    emit(out, as_json, lambda: f"检查点 #{out['id']} 已写入（{out['created_at']}）：{out['case_count']} 个案件，"
+    emit(out, as_json, lambda: f"检查点 #{out['id']} 已写入（{_local(out['created_at'])}）：{out['case_count']} 个案件，"
                                f"{out['row_count']} 条日志，哈希 {out['hash']}"
                                + (f"；已导出到 {output}" if output else ""))
     return 0
@@ -72,7 +82,7 @@ def audit_checkpoints(as_json: JsonOpt = False):
     rows = svc().list_checkpoints()
     emit({"checkpoints": rows}, as_json, lambda: "\n".join(
         ["编号\t写入时间\t案件数\t日志条数\t哈希"]
-        + [f"#{c['id']}\t{c['created_at']}\t{c['case_count']}\t{c['row_count']}\t{c['hash']}" for c in rows])
+        + [f"#{c['id']}\t{_local(c['created_at'])}\t{c['case_count']}\t{c['row_count']}\t{c['hash']}" for c in rows])
         if rows else "（尚无检查点）")
     return 0
 
