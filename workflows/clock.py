@@ -29,6 +29,11 @@ def today(at: datetime | None = None) -> date:
     return (at or now()).astimezone(SHANGHAI).date()
 
 
+def local(instant: datetime | None) -> str | None:
+    """An instant as people read it: ISO 8601 in Asia/Shanghai (+08:00); None stays None."""
+    return instant.astimezone(SHANGHAI).isoformat() if instant is not None else None
+
+
 def set_override(instant: datetime | None) -> None:
     if instant is not None and instant.tzinfo is None:
         raise ValueError("the clock override must carry a time zone, e.g. 2026-03-02T09:00:00+08:00")

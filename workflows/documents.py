@@ -40,12 +40,6 @@ def _notice(conn, number: str):
     return row
 
 
-def _local_instant(instant) -> str:
-    """An instant in Asia/Shanghai (+08:00), as every output gives it."""
-    from calendars import SHANGHAI
-
-    return instant.astimezone(SHANGHAI).isoformat()
-
 
 def _pdf_info(row) -> dict | None:
     if row is None:
@@ -105,7 +99,7 @@ def notice_pdf(svc, number: str) -> dict:
         return {"number": row.number, "pdf": stored.pdf, "rendered_now": False, **_pdf_info(stored)}
     return {"number": row.number, "pdf": pdf, "rendered_now": True,
             **{k: values[k] for k in ("sha256", "size", "html_hash", "renderer")},
-            "rendered_at": _local_instant(values["rendered_at"])}
+            "rendered_at": clock.local(values["rendered_at"])}
 
 
 def serve_notice(svc, number: str, method: str, on: str | date, actor: str) -> dict:
@@ -147,7 +141,7 @@ def serve_notice(svc, number: str, method: str, on: str | date, actor: str) -> d
         uow.commit()
     return {"number": row.number, "method": method, "method_label": SERVICE_METHODS[method],
             "served_on": on.isoformat(), "addressee": row.addressee, "actor": user.name,
-            "recorded_at": _local_instant(values["recorded_at"])}
+            "recorded_at": clock.local(values["recorded_at"])}
 
 
 def font_settings(values: list[str] | None) -> dict:

@@ -53,6 +53,7 @@ class Outcome:
     version: int
     notice: str
     seq: int
+    kind: str = ""
     parent: "Outcome | None" = None
 
 
@@ -308,7 +309,7 @@ class Engine:
             self._write_archive(conn, subject_id, case_id, settings["department_name"], archive, archive_changes,
                                 ctx.today, now)
 
-        outcome = Outcome(case_id, dest, version + 1, number, seq + 1)
+        outcome = Outcome(case_id, dest, version + 1, number, seq + 1, proc.kind)
         if t.parent is not None and parent_id is not None:
             link_inputs = dict(t.parent.inputs(ctx)) if t.parent.inputs else {}
             link_inputs["child_case"] = case_id

@@ -62,10 +62,10 @@ def choose(raw, options: dict, where: str, *, code: str = "bad_choice") -> str:
     if value in options:
         return value
     for key, label in options.items():
-        if value == label or value == label.split("（")[0]:
+        if label and (value == label or value == label.split("（")[0]):
             return key
-    listed = "、".join(f"{k}（{label}）" for k, label in options.items())
-    raise BadInput(f"{where} {value!r} 不在可选范围内；可选：{listed}（填写代码或中文名称均可）", code=code,
+    listed = "、".join(f"{k}（{label}）" if label else k for k, label in options.items())
+    raise BadInput(f"{where}的值 {value!r} 不在可选范围内；可选：{listed}（填写代码或中文名称均可）", code=code,
                    allowed=list(options))
 
 
@@ -125,16 +125,9 @@ def _convert(spec: Input, raw, trigger: str):
                            code="too_long")
         return out
     if t == "choice":
-        value = _line(spec, raw, where)
-        if value in spec.choices:
-            return value
-        by_label = {label: code for code, label in spec.choice_labels}
-        if value in by_label:
-            return by_label[value]
         labels = dict(spec.choice_labels)
-        options = "、".join(f"{c}（{labels[c]}）" if c in labels else c for c in spec.choices)
-        raise BadInput(f"{where}的值 {value!r} 不在可选范围内；可选：{options}（填写代码或中文名称均可）",
-                       allowed=list(spec.choices))
+        return choose(_line(spec, raw, where), {c: labels.get(c, "") for c in spec.choices}, where,
+                      code=BadInput.code)
     raise BadInput(f"{where}：不支持的输入类型 {t}")
 
 

@@ -197,7 +197,8 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
 
     @staticmethod
     def _outcome(out: Outcome) -> dict:
-        result = {"case_id": out.case_id, "state": out.state, "version": out.version, "notice": out.notice}
+        result = {"case_id": out.case_id, "kind": out.kind, "state": out.state, "version": out.version,
+                  "notice": out.notice}
         if out.parent is not None:
             result["parent"] = Services._outcome(out.parent)
         return result
@@ -220,7 +221,7 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
                 "children": [{"id": c.id, "kind": c.kind, "state": c.state} for c in repo.children_of(conn, row.id)],
                 "timers": [_timer_dict(t) for t in repo.timers_of(conn, row.id)],
                 "notices": [{"number": n.number, "title": n.title, "hash": n.content_hash, "audience": n.audience,
-                             "issued_at": _local(n.issued_at)}
+                             "issued_at": clock.local(n.issued_at)}
                             for n in conn.execute(select(notices).where(notices.c.case_id == row.id).order_by(notices.c.id))],
                 "data": dict(row.data),
             }
@@ -309,8 +310,8 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
             rows = uow.conn.execute(select(transitions).where(transitions.c.case_id == case_id)
                                     .order_by(transitions.c.seq)).all()
         return [{"seq": r.seq, "trigger": r.trigger, "from_state": r.from_state, "to_state": r.to_state,
-                 "actor": r.actor, "role": r.role, "effective_at": _local(r.effective_at),
-                 "recorded_at": _local(r.recorded_at), "clock_overridden": r.clock_overridden,
+                 "actor": r.actor, "role": r.role, "effective_at": clock.local(r.effective_at),
+                 "recorded_at": clock.local(r.recorded_at), "clock_overridden": r.clock_overridden,
                  "inputs": r.inputs, "rules": r.rules, "timer_effects": r.timer_effects,
                  "notice_number": r.notice_number, "notice_hash": r.notice_hash, "hash": r.hash,
                  "prev_hash": r.prev_hash} for r in rows]
@@ -321,7 +322,7 @@ class Services(AuditServices, SweepServices):  # audit: workflows/auditing.py; s
             if r is None:
                 raise BadInput(f"没有文号为 {number!r} 的文书；请核对文号", code="unknown_notice")
         return {"number": r.number, "title": r.title, "case_id": r.case_id, "transition_seq": r.transition_seq,
-                "audience": r.audience, "addressee": r.addressee, "template": r.template, "issued_at": _local(r.issued_at),
+                "audience": r.audience, "addressee": r.addressee, "template": r.template, "issued_at": clock.local(r.issued_at),
                 "hash": r.content_hash, "text": r.text, "html": r.html}
 
 
@@ -329,10 +330,6 @@ def _subject_dict(r) -> dict:
     return {"id": r.id, "name": r.name, "type": r.subject_type, "identifier_kind": r.identifier_kind,
             "identifier": r.identifier}
 
-
-def _local(instant) -> str | None:
-    """An instant as people read it here: ISO 8601 in Asia/Shanghai (+08:00)."""
-    return instant.astimezone(SHANGHAI).isoformat() if instant is not None else None
 
 
 def _timer_dict(t) -> dict:

@@ -190,7 +190,7 @@ class SweepServices:
                                   "timer": row.name, "timer_label": spec.label, "last_day": row.last_day,
                                   "working_days_left": left})
         out = self.engine.advance(conn, row.case_id, request)
-        return {**_item_dict(item), "timer": row.name, "processed_at": _local(clock.real_now()),
+        return {**_item_dict(item), "timer": row.name, "processed_at": clock.local(clock.real_now()),
                 "lateness_seconds": int((clock.real_now() - item.due_at).total_seconds()),
                 **self._outcome(out)}
 
@@ -220,7 +220,7 @@ class SweepServices:
             other = self._take_lease(holder)
             if other is not None:
                 nothing = _Report()
-                return {"as_of": _local(as_of), "skipped": f"另一次扫描正在进行（{other}）",
+                return {"as_of": clock.local(as_of), "skipped": f"另一次扫描正在进行（{other}）",
                         "counts": nothing.counts, **nothing.items, "incidents": None, "checkpoint": None}
         report = _Report()
         passed = set()  # cases that must wait (locked elsewhere, changed meanwhile, failed): not retried in this sweep
@@ -250,7 +250,7 @@ class SweepServices:
         with self.uow() as uow:
             still_open = uow.conn.execute(select(func.count()).select_from(incidents)
                                           .where(incidents.c.status == "open")).scalar_one()
-        return {"as_of": _local(as_of), "counts": report.counts, **report.items, "incidents": still_open,
+        return {"as_of": clock.local(as_of), "counts": report.counts, **report.items, "incidents": still_open,
                 "checkpoint": checkpoint}
 
     # -- the SQLite lease ------------------------------------------------------------------------------------
@@ -261,7 +261,7 @@ class SweepServices:
         with self.uow() as uow:  # BEGIN IMMEDIATE: the read and the write below are one atomic step
             row = uow.conn.execute(select(sweep_leases).where(sweep_leases.c.name == "sweep")).first()
             if row is not None and row.holder != holder and row.expires_at > now:
-                return f"{row.holder}，自 {_local(row.acquired_at)} 起，租约至 {_local(row.expires_at)}"
+                return f"{row.holder}，自 {clock.local(row.acquired_at)} 起，租约至 {clock.local(row.expires_at)}"
             if row is None:
                 uow.conn.execute(insert(sweep_leases).values(name="sweep", holder=holder, acquired_at=now,
                                                              expires_at=now + LEASE_TTL))
@@ -439,11 +439,6 @@ def _still_due(row, item: DueWork, as_of: datetime) -> bool:
     return row.remind_at is not None and row.remind_at <= as_of
 
 
-def _local(instant: datetime) -> str:
-    """An instant as people read it: ISO 8601 in Asia/Shanghai (+08:00)."""
-    return instant.astimezone(SHANGHAI).isoformat()
-
-
 def _item_dict(item: DueWork) -> dict:
     return {"timer_id": item.timer_id, "case_id": item.case_id, "work": item.work, "trigger": item.trigger,
             "due_at": item.due_at.astimezone(SHANGHAI).isoformat()}
@@ -456,6 +451,6 @@ def _message(exc: BaseException) -> str:
 def _incident_dict(r) -> dict:
     return {"id": r.id, "timer_id": r.timer_id, "timer": r.timer, "timer_status": r.timer_status, "case_id": r.case_id,
             "work": r.work, "trigger": r.trigger, "status": r.status, "attempts": r.attempts,
-            "error_code": r.error_code, "message": r.message, "first_failed_at": _local(r.first_failed_at),
-            "last_failed_at": _local(r.last_failed_at), "next_attempt_at": _local(r.next_attempt_at),
-            "resolved_at": _local(r.resolved_at) if r.resolved_at else None, "resolution": r.resolution}
+            "error_code": r.error_code, "message": r.message, "first_failed_at": clock.local(r.first_failed_at),
+            "last_failed_at": clock.local(r.last_failed_at), "next_attempt_at": clock.local(r.next_attempt_at),
+            "resolved_at": clock.local(r.resolved_at) if r.resolved_at else None, "resolution": r.resolution}

@@ -283,15 +283,9 @@ def case_act(
     as_json: JsonOpt = False,
 ):
     """Fire TRIGGER on CASE as a user (refused with the rule if not allowed now)."""
-    services = svc()
-    out = services.act(case_id, trigger, actor, parse_sets(sets), expected_version)
-
-    def text() -> str:
-        kind = services.show_case(out["case_id"])["kind"]
-        return (f"案件 {out['case_id']} → {state_label(kind, out['state'])}（版本 {out['version']}），"
-                f"文书 {out['notice']}")
-
-    emit(out, as_json, text)
+    out = svc().act(case_id, trigger, actor, parse_sets(sets), expected_version)
+    emit(out, as_json, lambda: f"案件 {out['case_id']} → {state_label(out['kind'], out['state'])}"
+                               f"（版本 {out['version']}），文书 {out['notice']}")
 
 
 @case_app.command("actions")
