@@ -1,49 +1,42 @@
 """Pure package: each procedure as a declaration, validated when loaded, run on `transitions`.
 
 Adding a procedure means adding one module with a `PROCEDURE`, its templates in `notices/`,
-and its tests; list the module here.
+and its tests; list the module here (the registration line). `REGISTRY` is the registry a
+deployment runs; tests build their own with `Registry(...)`.
 """
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from . import evaluation, objection
-from .archive import DisclosureError, check_bad_disclosure, check_good_disclosure
+from .archive import check_bad_disclosure, check_good_disclosure
 from .machine import ProcedureMachine, Refusal
 from .policy import DEFAULT_POLICY
+from .registry import Registry, UnknownProcedure
 from .spec import NEW, DeclarationError, Procedure, validate
 
 PROCEDURE_MODULES = (evaluation, objection)
 
 
-def _load() -> dict[str, Procedure]:
-    from notices import template_exists
-
-    procedures = {}
-    for module in PROCEDURE_MODULES:
-        proc = module.PROCEDURE
-        if proc.kind in procedures:
-            raise DeclarationError(f"two procedures declare kind {proc.kind!r}")
-        validate(proc, DEFAULT_POLICY, template_exists)
-        procedures[proc.kind] = proc
-    for proc in procedures.values():
-        if proc.parent_kind and proc.parent_kind not in procedures:
-            raise DeclarationError(f"procedure {proc.kind!r}: parent kind {proc.parent_kind!r} is not declared")
-        for t in proc.transitions:
-            if t.parent:
-                parent = procedures[proc.parent_kind]
-                if not any(pt.trigger == t.parent.trigger for pt in parent.transitions):
-                    raise DeclarationError(f"procedure {proc.kind!r}: parent trigger {t.parent.trigger!r} is not declared")
-    # Policy numbers with legal bounds are checked once here, not first when a case needs them.
-    try:
-        check_good_disclosure(DEFAULT_POLICY["good_disclosure_months"])
-        check_bad_disclosure(DEFAULT_POLICY["bad_disclosure_months"])
-    except DisclosureError as exc:
-        raise DeclarationError(f"policy {DEFAULT_POLICY.name}: {exc}") from None
-    return procedures
+def check_policy(policy) -> None:
+    """Policy numbers with legal bounds, checked once when the registry is built, not first when a case
+    needs them."""
+    check_good_disclosure(policy["good_disclosure_months"])
+    check_bad_disclosure(policy["bad_disclosure_months"])
 
 
-PROCEDURES: dict[str, Procedure] = _load()
-MACHINES: dict[str, ProcedureMachine] = {kind: ProcedureMachine(p) for kind, p in PROCEDURES.items()}
+def build_registry(modules=PROCEDURE_MODULES, policy=DEFAULT_POLICY, **kwargs) -> Registry:
+    """A registry of the modules' procedures (every version a module lists in `VERSIONS`, else its
+    `PROCEDURE`) and their demo scenes (`SCENE`)."""
+    procedures = [p for m in modules for p in getattr(m, "VERSIONS", (m.PROCEDURE,))]
+    scenes = {m.PROCEDURE.kind: m.SCENE for m in modules if getattr(m, "SCENE", None)}
+    return Registry(procedures, policy=policy, scenes=scenes, check_policy=check_policy, **kwargs)
 
-__all__ = ["DEFAULT_POLICY", "DeclarationError", "MACHINES", "NEW", "PROCEDURES", "Procedure", "ProcedureMachine",
-           "Refusal", "validate"]
+
+REGISTRY: Registry = build_registry()
+# Read-only views of the latest declarations, for readers of declarations (docs, tests).
+PROCEDURES = MappingProxyType({p.kind: p for p in REGISTRY.procedures()})
+
+__all__ = ["DEFAULT_POLICY", "DeclarationError", "NEW", "PROCEDURES", "Procedure", "ProcedureMachine", "REGISTRY",
+           "Refusal", "Registry", "UnknownProcedure", "build_registry", "check_policy", "validate"]

@@ -37,6 +37,14 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class SubjectView:
+    id: int
+    name: str
+    type: str  # a key of states.identifiers.SUBJECT_TYPES
+    is_person: bool  # a person (参保人, 医药机构相关人员), not an institution
+
+
+@dataclass(frozen=True)
 class Actor:
     name: str
     roles: frozenset[str]
@@ -48,7 +56,9 @@ class Context:
     def __init__(self, *, case: CaseView | None, actor: Actor, inputs: dict[str, Any], today: date, now: datetime,
                  calendar: Any, policy: Policy, load_parent: Callable[[], CaseView | None] = lambda: None,
                  load_siblings: Callable[[], list[CaseView]] = list,
-                 load_children: Callable[[], list[CaseView]] = list):
+                 load_children: Callable[[], list[CaseView]] = list,
+                 load_entry: Callable[[], dict | None] = lambda: None, subject: SubjectView | None = None,
+                 cause: dict | None = None, event: dict | None = None):
         self.case = case
         self.actor = actor
         self.inputs = inputs
@@ -59,6 +69,12 @@ class Context:
         self._load_parent = load_parent
         self._load_siblings = load_siblings
         self._load_children = load_children
+        self._load_entry = load_entry
+        self.subject = subject
+        # The case whose transition fired this one ({"case", "kind", "seq", "trigger"}), if another case did.
+        self.cause = cause
+        # The event this transition records (the service of a notice: {"notice", "served_on", "issued_by", …}).
+        self.event = event
         # Facts a refusing guard found, for its message (e.g. the earlier case it repeats).
         self.details: dict[str, Any] = {}
 
@@ -74,6 +90,11 @@ class Context:
     @cached_property
     def children(self) -> list[CaseView]:
         return self._load_children()
+
+    @cached_property
+    def entry(self) -> dict | None:
+        """The archive entry this case is about (an objection to an entry), with its statuses and use."""
+        return self._load_entry()
 
     @property
     def data(self) -> dict:

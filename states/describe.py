@@ -16,7 +16,9 @@ def as_dict(proc: Procedure, policy=DEFAULT_POLICY) -> dict:
         "kind": proc.kind,
         "version": proc.version,
         "label": proc.label,
-        "parent_kind": proc.parent_kind,
+        "parent_kind": proc.parent_kinds[0] if proc.parent_kinds else None,
+        "parent_kinds": list(proc.parent_kinds),
+        "opens_on": list(proc.opens_on),
         "states": [{"name": s.name, "label": s.label, "final": s.final} for s in proc.states],
         "timers": [{"name": t.name, "unit": t.unit, "amount": policy[t.amount], "source": policy.source(t.amount),
                     "side": t.side, "on_expiry": t.on_expiry, "label": t.label} for t in proc.timers],
@@ -63,8 +65,9 @@ _ROLE = {"handler": "经办人", "approver": "审核人", "system": "系统"}
 
 def markdown(proc: Procedure, policy=DEFAULT_POLICY) -> str:
     out = [f"## {proc.kind} — {proc.label} (v{proc.version})", ""]
-    if proc.parent_kind:
-        out += [f"Child of a `{proc.parent_kind}` case.", ""]
+    if proc.parent_kinds:
+        out += [f"Child of a {' or '.join(f'`{k}`' for k in proc.parent_kinds)} case.", ""]
+    out += [f"Opened on: {', '.join(proc.opens_on)}.", ""]
     out += ["```mermaid", mermaid(proc), "```", "", "| state | label | final |", "|---|---|---|"]
     out += [f"| `{s.name}` | {s.label} | {'yes' if s.final else ''} |" for s in proc.states]
     out += ["", "| timer | rule | side | on expiry | source |", "|---|---|---|---|---|"]

@@ -69,7 +69,7 @@ def _record_publication(ctx) -> dict:
 def _apply_adjustment(ctx) -> dict:
     new = parse_score(ctx.inputs["score"])
     old = {"score": ctx.data["score"], "grade": ctx.data["grade"]}
-    record = {**old, "new_score": str(new), "new_grade": grade_for(new), "child_case": ctx.inputs.get("child_case"),
+    record = {**old, "new_score": str(new), "new_grade": grade_for(new), "child_case": (ctx.cause or {}).get("case"),
               "on": ctx.today.isoformat(), "rule": f"{HENAN} Art. 26; {GRADE_RULE}"}
     return {"data": {"score": str(new), "grade": grade_for(new), "previous": old,
                      "adjustments": list(ctx.data.get("adjustments", [])) + [record]}}
@@ -87,7 +87,7 @@ def _archive_result(ctx) -> dict:
     upheld = ctx.inputs.get("outcome") == "upheld"
     if ctx.data.get("final_on") and not upheld:
         return {"archive_status": [{"scope": "case", "status": "dispute_closed",
-                                    "reason": f"异议案件{ctx.inputs.get('child_case', '')}处理完毕，维持原评价结果"}]}
+                                    "reason": f"异议案件{(ctx.cause or {}).get('case', '')}处理完毕，维持原评价结果"}]}
     score = ctx.data.get("score")
     grade = ctx.data.get("grade")
     if upheld:
@@ -121,7 +121,7 @@ def _dispute_entry(ctx) -> dict:
     if ctx.case.state != "final":
         return {}
     return {"archive_status": [{"scope": "case", "status": "disputed",
-                                "reason": f"异议案件{ctx.inputs.get('child_case', '')}处理中"}]}
+                                "reason": f"异议案件{(ctx.cause or {}).get('case', '')}处理中"}]}
 
 
 PUBLISHED = Notice("evaluation/published.html.j2", "医疗保障基金使用信用评价结果告知书", SERIES, "subject")
@@ -192,5 +192,6 @@ PROCEDURE = Procedure(
     effects={"record_publication": _record_publication, "apply_adjustment": _apply_adjustment,
              "archive_result": _archive_result, "dispute_entry": _dispute_entry},
     summary=_summary,
-    notice_context={"measure": HENAN, "grounds": GROUNDS},  # the form 附件1 lists the Art. 24 grounds
+    # the form 附件1 lists the Art. 24 grounds; notices name the grade of a score
+    notice_context={"measure": HENAN, "grounds": GROUNDS, "grade_for": lambda s: grade_for(parse_score(s))},
 )

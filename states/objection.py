@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from .grades import grade_for, parse_score
 from .policy import HENAN
 from . import common
 from .common import correction
@@ -342,7 +343,8 @@ PROCEDURE = Procedure(
     initial="received",
     transitions=TRANSITIONS,
     timers=TIMERS,
-    parent_kind="evaluation",
+    parent_kinds=("evaluation",),
+    opens_on=("parent",),
     guards={
         "grounds_valid": _grounds_valid,
         "received_not_future": _received_not_future,
@@ -365,5 +367,6 @@ PROCEDURE = Procedure(
         "flag_overdue": _flag_overdue,
     },
     summary=_summary,
-    notice_context={"measure": HENAN, "grounds": GROUNDS, "suspension_reasons": SUSPENSION_REASONS},
+    notice_context={"measure": HENAN, "grounds": GROUNDS, "suspension_reasons": SUSPENSION_REASONS,
+                    "grade_for": lambda s: grade_for(parse_score(s))},
 )

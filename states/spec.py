@@ -22,7 +22,14 @@ AUDIENCES = ("subject", "internal", "public", "approvers", "handlers")
 # moved by new calendar data (states/common.py declares both for every procedure with timers).
 REMINDER_TRIGGER = "deadline_reminder"
 RECOMPUTE_TRIGGER = "deadline_recomputed"
-UNITS = ("working_days", "days", "months")
+UNITS = ("working_days", "days", "months", "hours")
+# A notice reached its addressee (送达): every procedure records service as a transition (states/common.py),
+# and a declaration may start a subject-side period on it.
+SERVED_TRIGGER = "notice_served"
+# Where a case may be opened: on a subject, under a parent case, or on an archive entry it disputes.
+OPENS_ON = ("subject", "parent", "entry")
+RELATIONS = ("child", "linked")  # an opened case is the opener's child (its parent) or only linked to it
+NOTIFY_TARGETS = ("parent", "children", "opener", "opened")
 INPUT_TYPES = ("str", "text", "date", "score", "int", "int_list", "str_list", "choice")
 
 
@@ -94,10 +101,27 @@ class TimerSpec:
 
 @dataclass(frozen=True)
 class TimerEffect:
+    """What a transition does to one clock.
+
+    `anchor` (start): where the period starts: "today", "input:NAME" (a date input; a bare NAME means
+    the same), "data:NAME" (a date the case recorded, e.g. the determination day), "parent:NAME" (a date
+    in the parent case's data), or "event" (the day of the event the transition records: the day a
+    notice was served). `until` (start): "input:NAME" — the clock ends on that date (an appointment)
+    instead of after the timer's amount."""
+
     op: str  # start | stop | suspend | resume | extend | restore (a stopped clock runs on to its same last day)
     timer: str
-    anchor: str = "today"  # start: "today" or an input name holding the start day
+    anchor: str = "today"
     amount: str | None = None  # extend: policy key for the number of working days
+    until: str | None = None
+
+    @property
+    def anchor_source(self) -> tuple[str, str]:
+        """("today"|"event"|"input"|"data"|"parent", name)."""
+        if self.anchor in ("today", "event"):
+            return self.anchor, ""
+        source, sep, name = self.anchor.partition(":")
+        return (source, name) if sep else ("input", self.anchor)
 
 
 @dataclass(frozen=True)
@@ -118,6 +142,32 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Open:
+    """Open a case of `kind` in the same transaction (declared effect): as this case's child (its
+    parent) or as a linked case (it names this case as its opener only). `trigger` is the new case's
+    system opening transition; `inputs` (ctx -> dict) its inputs; `when` a condition of this procedure."""
+
+    kind: str
+    trigger: str
+    relation: str = "child"
+    inputs: Callable[[Any], dict] | None = None
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class Notify:
+    """Fire `trigger` on related cases in the same transaction (declared effect): the parent, the
+    children, the opener, or the cases this one opened (of `kind`, when given). A related case whose
+    state does not take the trigger is left alone (it is closed already, or was never concerned)."""
+
+    target: str
+    trigger: str
+    kind: str | None = None
+    inputs: Callable[[Any], dict] | None = None
+    when: str | None = None
+
+
+@dataclass(frozen=True)
 class Transition:
     trigger: str
     source: tuple[str, ...]  # (NEW,) for the opening transition
@@ -133,6 +183,8 @@ class Transition:
     decision: bool = False  # a decision: the approver may not be who proposed it (FOUR-EYES, docs/rules.md §8.6)
     proposal: bool = False  # a proposal: records who prepared the decision
     parent: Link | None = None
+    opens: tuple[Open, ...] = ()  # related cases this transition opens
+    notifies: tuple[Notify, ...] = ()  # related cases this transition tells
     reopens: bool = False  # leaves a final state (a timely objection registered late)
     order: int = 100  # among several due timers / automatic transitions, lower fires first
 
@@ -152,8 +204,21 @@ class Policy:
     def __getitem__(self, key: str):
         return self.numbers[key].value
 
+    def __contains__(self, key: str) -> bool:
+        return key in self.numbers
+
     def source(self, key: str) -> str:
         return self.numbers[key].source
+
+    def overlaid(self, *others: "Policy | None") -> "Policy":
+        """This policy with the numbers of `others` laid over it (later ones win)."""
+        numbers = dict(self.numbers)
+        names = [self.name]
+        for other in others:
+            if other is not None:
+                numbers.update(other.numbers)
+                names.append(other.name)
+        return self if len(names) == 1 else Policy("+".join(names), numbers)
 
 
 @dataclass(frozen=True)
@@ -168,7 +233,9 @@ class Procedure:
     guards: dict[str, Callable[[Any], bool]]
     conditions: dict[str, Callable[[Any], bool]] = field(default_factory=dict)
     effects: dict[str, Callable[[Any], dict]] = field(default_factory=dict)
-    parent_kind: str | None = None
+    parent_kinds: tuple[str, ...] = ()  # the kinds a parent may be (opened under one of them)
+    opens_on: tuple[str, ...] = ("subject",)  # subject | parent | entry: what `case open` names
+    policy: Policy | None = None  # this procedure's own numbers, laid over the deployment's policy
     summary: Callable[[Any], dict] | None = None  # extra fields shown by `case show`
     notice_context: dict[str, Any] = field(default_factory=dict)  # extra names the templates use
 
@@ -194,6 +261,14 @@ class Procedure:
     def openings(self) -> list[Transition]:
         return [t for t in self.transitions if NEW in t.source]
 
+    def opening_trigger(self) -> str | None:
+        """The trigger a person opens a case with (None: only other cases open this kind)."""
+        return next((t.trigger for t in self.openings() if t.role != "system"), None)
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.trigger for t in self.transitions))
+
 
 def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], bool]) -> None:
     """Refuse an inconsistent declaration; the message names the procedure and what is wrong."""
@@ -211,8 +286,16 @@ def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], b
         problems.append(f"initial state {proc.initial!r} is not declared")
     if proc.initial not in opening_dests:
         problems.append(f"initial state {proc.initial!r} is not where an opening transition leads")
-    if len({t.trigger for t in openings}) != 1:
-        problems.append("exactly one opening trigger expected")
+    if len({t.trigger for t in openings if t.role != "system"}) > 1:
+        problems.append("at most one opening trigger for people expected")
+    for o in proc.opens_on:
+        if o not in OPENS_ON:
+            problems.append(f"opens_on {o!r}: expected one of {', '.join(OPENS_ON)}")
+    if "parent" in proc.opens_on and not proc.parent_kinds:
+        problems.append("opens under a parent but names no parent kinds")
+    if proc.parent_kinds and "parent" not in proc.opens_on and not any(
+            t.role == "system" for t in openings):
+        problems.append("names parent kinds but neither opens under a parent nor is opened by another case")
     timers = {t.name for t in proc.timers}
     if proc.timers and not any(t.trigger == RECOMPUTE_TRIGGER and t.role == "system" for t in proc.transitions):
         problems.append(f"has timers but no system transition {RECOMPUTE_TRIGGER!r} for deadlines moved by new "
@@ -220,6 +303,8 @@ def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], b
     for spec in proc.timers:
         if spec.unit not in UNITS:
             problems.append(f"timer {spec.name}: unknown calendar rule {spec.unit!r}")
+        if spec.unit == "hours" and spec.remind_before:
+            problems.append(f"timer {spec.name}: an hour clock has no working-day reminder")
         if spec.amount not in policy.numbers:
             problems.append(f"timer {spec.name}: policy number {spec.amount!r} missing from policy {policy.name}")
         if spec.remind_before and spec.remind_before not in policy.numbers:
@@ -261,8 +346,28 @@ def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], b
                 problems.append(f"{spot}: unknown timer operation {te.op!r}")
             if te.op == "extend" and (te.amount is None or te.amount not in policy.numbers):
                 problems.append(f"{spot}: extension needs a policy number")
-            if te.op == "start" and te.anchor != "today" and te.anchor not in {i.name for i in t.inputs}:
+            source, name = te.anchor_source
+            input_names = {i.name for i in t.inputs}
+            if te.op == "start" and source == "input" and name not in input_names:
                 problems.append(f"{spot}: timer anchor {te.anchor!r} is not an input")
+            if te.op == "start" and source not in ("today", "event", "input", "data", "parent"):
+                problems.append(f"{spot}: timer anchor {te.anchor!r}: expected today, event, input:, data: or parent:")
+            if source == "event" and t.trigger != SERVED_TRIGGER:
+                problems.append(f"{spot}: only {SERVED_TRIGGER} records an event a timer can start on")
+            if te.until is not None:
+                until_source, until_name = te.until.partition(":")[::2]
+                if te.op != "start" or until_source != "input" or until_name not in input_names:
+                    problems.append(f"{spot}: timer {te.timer!r} until {te.until!r} must name a date input of a start")
+        for o in t.opens:
+            if o.relation not in RELATIONS:
+                problems.append(f"{spot}: opens {o.kind!r} as {o.relation!r}: expected child or linked")
+            if o.when and o.when not in proc.conditions:
+                problems.append(f"{spot}: condition {o.when!r} of opening {o.kind!r} has no function")
+        for n in t.notifies:
+            if n.target not in NOTIFY_TARGETS:
+                problems.append(f"{spot}: notifies {n.target!r}: expected one of {', '.join(NOTIFY_TARGETS)}")
+            if n.when and n.when not in proc.conditions:
+                problems.append(f"{spot}: condition {n.when!r} of notifying {n.target} has no function")
         for i in t.inputs:
             if i.type not in INPUT_TYPES:
                 problems.append(f"{spot}: input {i.name!r} has unknown type {i.type!r}")

@@ -16,11 +16,12 @@ A timer that cannot take its operation raises `TimerGone` (already consumed: a c
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any, Mapping
 
 from calendars import SHANGHAI, Clock, Period, WorkingCalendar, compute
+from calendars.periods import RULE_HOURS, hours_after
 
 from .spec import Policy, Procedure, TimerSpec, Transition
 
@@ -105,11 +106,74 @@ class TimerPlan:
     log: tuple[dict, ...] = field(default=())  # the log row's `timer_effects`, in order
 
 
-def timer_period(cal: WorkingCalendar, unit: str, clock_json: Mapping, as_of: date) -> Period:
-    """A stored timer's current period: a working-day clock (with suspensions), or a day/month period."""
+RULE_UNTIL = "ends on the day given (an appointment): 24:00 of that day"
+
+
+@dataclass(frozen=True)
+class InstantPeriod:
+    """A period that ends at an instant, not at 24:00 of a day: an hour clock (Civil Code Art. 201)."""
+
+    start: date
+    unit: str
+    amount: int
+    last_day: date
+    ends_at: datetime
+    provisional: bool
+    rule: str
+    calendar_version: str = ""
+
+
+def timer_period(cal: WorkingCalendar, unit: str, clock_json: Mapping, as_of: date) -> Period | InstantPeriod:
+    """A stored timer's current period: a clock ending on a given day, an hour clock, a working-day clock
+    (with suspensions), or a day/month period."""
+    if "until" in clock_json:
+        start, until = date.fromisoformat(clock_json["start"]), date.fromisoformat(clock_json["until"])
+        return Period(start, unit, 0, until, cal.any_provisional(start + timedelta(days=1), until) if until > start
+                      else False, RULE_UNTIL, cal.version)
+    if unit == "hours":
+        start_at = datetime.fromisoformat(clock_json["start_at"])
+        ends = hours_after(start_at, clock_json["amount"])
+        return InstantPeriod(start_at.astimezone(SHANGHAI).date(), unit, clock_json["amount"],
+                             (ends - timedelta(microseconds=1)).astimezone(SHANGHAI).date(), ends, False, RULE_HOURS,
+                             cal.version)
     if unit == "working_days":
         return Clock.from_dict(clock_json).period(cal, as_of)
     return compute(cal, date.fromisoformat(clock_json["start"]), unit, clock_json["amount"])
+
+
+class AnchorMissing(Exception):
+    """A timer's declared start (or end) day is not in the data it names: the declaration and the case disagree."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _day(value, where: str) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(SHANGHAI).date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise AnchorMissing(f"期限起算日 {where} 没有有效日期（{value!r}）")
+
+
+def anchor_day(effect, *, today: date, inputs: Mapping, data: Mapping, parent_data: Mapping,
+               event_day: date | None) -> date:
+    """The day a started clock counts from (the day itself not counted: Civil Code Art. 201)."""
+    source, name = effect.anchor_source
+    if source == "today":
+        return today
+    if source == "event":
+        if event_day is None:
+            raise AnchorMissing("该期限自送达之日起算，但本次办理没有送达日期")
+        return event_day
+    table = {"input": inputs, "data": data, "parent": parent_data}[source]
+    return _day(table.get(name), effect.anchor)
 
 
 def remind_at(spec: TimerSpec, status: str, period: Period, reminded_for: date | None, *,
@@ -122,22 +186,26 @@ def remind_at(spec: TimerSpec, status: str, period: Period, reminded_for: date |
     return datetime.combine(max(day, period.start), time(0), tzinfo=SHANGHAI)
 
 
-def suspension_reason(inputs: Mapping, proc: Procedure) -> str:
+def suspension_reason(inputs: Mapping, transition: Transition) -> str:
+    """Why a clock is suspended, as staff read it: the Chinese label of the declared `reason` choice."""
     reason = inputs.get("reason") or "中止"
-    return proc.notice_context.get("suspension_reasons", {}).get(reason, reason)
+    labels = {code: label for spec in transition.inputs if spec.name == "reason" for code, label in spec.choice_labels}
+    return labels.get(reason, reason)
 
 
 def plan_timers(proc: Procedure, transition: Transition, existing: Mapping[str, TimerState], inputs: Mapping, *,
                 today: date, now: datetime, calendar: WorkingCalendar, policy: Policy,
                 fired: int | None = None, reminded: int | None = None, recompute: str | None = None,
-                closing: bool = False, processed_at: datetime | None = None) -> TimerPlan:
+                closing: bool = False, processed_at: datetime | None = None, data: Mapping | None = None,
+                parent_data: Mapping | None = None, event_day: date | None = None) -> TimerPlan:
     """Plan `transition`'s timer effects on the case's `existing` timers (name -> `TimerState`).
 
     `today`/`now`: the transition's effective day and instant (clocks count from `today`, rows are
     `updated_at=now`); `fired`/`reminded`: the id of the timer whose expiry/reminder this transition
     consumes; `recompute`: the name of the timer new calendar data moves; `closing`: the case reaches
     a final state; `processed_at`: the real instant the expiry or reminder is processed (its `fired_at`
-    and lateness), required with `fired` or `reminded`."""
+    and lateness), required with `fired` or `reminded`; `data`/`parent_data`/`event_day`: where a start
+    declared on the case's data, the parent's data or the recorded event finds its day."""
     if (fired is not None or reminded is not None) and processed_at is None:
         raise ValueError("an expiry or reminder needs the instant it is processed (processed_at)")
     cal = calendar
@@ -186,10 +254,20 @@ def plan_timers(proc: Procedure, transition: Transition, existing: Mapping[str, 
         current = after.get(spec.name)
         before = current.last_day.isoformat() if current is not None else None
         if effect.op == "start":
-            start = inputs[effect.anchor] if effect.anchor != "today" else today
+            start = anchor_day(effect, today=today, inputs=inputs, data=data or {}, parent_data=parent_data or {},
+                               event_day=event_day)
             amount = policy[spec.amount]
-            clock_json = Clock.started(start, amount).to_dict() if spec.unit == "working_days" else \
-                {"start": start.isoformat(), "amount": amount}
+            if effect.until is not None:
+                until = _day(inputs.get(effect.until.partition(":")[2]), effect.until)
+                clock_json = {"start": start.isoformat(), "until": until.isoformat()}
+            elif spec.unit == "hours":
+                start_at = now if effect.anchor == "today" else datetime.combine(start + timedelta(days=1), time(0),
+                                                                                 tzinfo=SHANGHAI)
+                clock_json = {"start_at": start_at.astimezone(SHANGHAI).isoformat(), "amount": amount}
+            elif spec.unit == "working_days":
+                clock_json = Clock.started(start, amount).to_dict()
+            else:
+                clock_json = {"start": start.isoformat(), "amount": amount}
             status = "running"
         elif effect.op == "restore":
             if current is None or current.status != "stopped":
@@ -201,10 +279,12 @@ def plan_timers(proc: Procedure, transition: Transition, existing: Mapping[str, 
             raise TimerNotRunning(f"期限 {spec.name} 未在计算中，不能{_OP_LABELS.get(effect.op, effect.op)}")
         else:
             clock_json, status = dict(current.clock), current.status
+            if effect.op in ("suspend", "resume", "extend") and (spec.unit != "working_days" or "until" in clock_json):
+                raise TimerNotRunning(f"期限 {spec.name} 不按工作日计算，不能{_OP_LABELS.get(effect.op, effect.op)}")
             if effect.op == "stop":
                 status = "stopped"
             elif effect.op == "suspend":
-                clock_json = Clock.from_dict(clock_json).suspend(today, suspension_reason(inputs, proc)).to_dict()
+                clock_json = Clock.from_dict(clock_json).suspend(today, suspension_reason(inputs, transition)).to_dict()
                 status = "suspended"
             elif effect.op == "resume":
                 clock_json = Clock.from_dict(clock_json).resume(today).to_dict()

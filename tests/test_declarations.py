@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from notices import template_exists
-from states import MACHINES, PROCEDURES, DeclarationError, validate
+from states import PROCEDURES, REGISTRY, DeclarationError, validate
 from states.policy import DEFAULT_POLICY
 from states.spec import NEW, Guard, Notice, State, TimerSpec
 
@@ -17,7 +17,7 @@ def test_declaration_is_valid(kind):
     assert len(proc.openings()) >= 1
     # every non-system trigger can be found on the shared machine
     for t in proc.transitions:
-        assert t.trigger in MACHINES[kind].machine.events
+        assert t.trigger in REGISTRY.machine(kind).machine.events
         assert template_exists(t.notice.template)
         for g in t.guards:
             assert g.code and g.article and g.message
@@ -25,7 +25,7 @@ def test_declaration_is_valid(kind):
 
 @pytest.mark.parametrize("kind", sorted(PROCEDURES))
 def test_one_shared_machine_per_kind_without_models(kind):
-    machine = MACHINES[kind].machine
+    machine = REGISTRY.machine(kind).machine
     assert machine.models == []  # never add_model per case
     assert not any(name.startswith("to_") for name in machine.events)  # auto_transitions=False
 

@@ -336,4 +336,4 @@ def test_log_rows_chain(svc):
     assert log[0]["from_state"] is None and log[0]["to_state"] == "received"
     assert log[0]["rules"] and all(r["article"] for r in log[0]["rules"])
     parent_log = svc.audit_log(ev)
-    assert parent_log[1]["inputs"]["caused_by"] == {"case": obj, "seq": 1}
+    assert parent_log[1]["inputs"]["caused_by"] == {"case": obj, "kind": "objection", "seq": 1, "trigger": "open"}

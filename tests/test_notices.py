@@ -70,7 +70,7 @@ def _resolved(context: dict) -> dict:
 @pytest.fixture(scope="module")
 def story(tmp_path_factory):
     """Every transition of both procedures on SQLite, with the context each notice was rendered from."""
-    import workflows.engine as engine_module
+    import workflows.engine.core as engine_module
 
     home = tmp_path_factory.mktemp("notices")
     s = make_services(f"sqlite:///{home / 'creditflow.db'}", home)
@@ -299,7 +299,7 @@ def test_the_objection_registration_record_states_only_what_is_so(story):
     reopened = 0
     for e in records:
         context = story["contexts"][e["number"]]
-        child = context["inputs"]["child_case"]
+        child = context["cause"]["case"]
         text = e["text"]
         assert f"提出书面异议，本局已收到并登记为异议案件（案件编号{child}）" in text
         assert "计算终止" not in text and "暂缓确定" not in text and "暂停记入" not in text

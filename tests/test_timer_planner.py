@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from calendars import SHANGHAI, Clock, WorkingCalendar, parse_overrides
 from calendars.periods import RULE_DAYS, RULE_MONTHS, RULE_WORKING_DAYS
-from states.spec import NEW, Notice, Policy, PolicyNumber, Procedure, State, TimerEffect, TimerSpec, Transition
+from states.spec import NEW, Input, Notice, Policy, PolicyNumber, Procedure, State, TimerEffect, TimerSpec, Transition
 from states.timers import (
     NOT_RUNNING_ARTICLE,
     TimerGone,
@@ -49,7 +49,10 @@ PROC = Procedure(
         Transition("extend", ("open",), None, "approver", "延长办理期限", _NOTICE,
                    timers=(TimerEffect("extend", "handling", amount="drill_extension"),)),
     ),
-    guards={}, notice_context={"suspension_reasons": {"expert_review": "专家评审"}})
+    guards={})
+# The Chinese label a suspension records comes from the transition's declared `reason` choice.
+_REASON = Input("reason", "choice", required=False, choices=("expert_review",),
+                choice_labels=(("expert_review", "专家评审"),))
 POLICY = Policy("drill", {
     "drill_handling": PolicyNumber(15, "working_days", "test: 15 working days to handle"),
     "drill_reply": PolicyNumber(5, "working_days", "test: 5 working days to reply"),
@@ -74,7 +77,7 @@ def midnight(day: str) -> datetime:
 
 
 def tr(*effects: TimerEffect, label: str = "办理") -> Transition:
-    return Transition("act", ("open",), None, "handler", label, _NOTICE, timers=effects)
+    return Transition("act", ("open",), None, "handler", label, _NOTICE, timers=effects, inputs=(_REASON,))
 
 
 def plan(*effects, existing=(), inputs=None, today="2026-02-06", calendar=CAL, transition=None, **kw) -> TimerPlan:

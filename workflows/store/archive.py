@@ -80,21 +80,33 @@ def entries_of(conn: Connection, subject_id: int, today: date) -> list[Entry]:
     return out
 
 
+def entry(conn: Connection, entry_id: int, today: date) -> Entry | None:
+    """One entry with its derived status as of `today`; None when there is none."""
+    row = conn.execute(select(archive_entries.c.subject_id).where(archive_entries.c.id == entry_id)).first()
+    if row is None:
+        return None
+    return next(e for e in entries_of(conn, row.subject_id, today) if e.id == entry_id)
+
+
 def in_use_entries(conn: Connection, subject_id: int, today: date) -> list[Entry]:
     """What every reader (lists, eligibility, notices, evaluations) may use (Art. 31)."""
     return [e for e in entries_of(conn, subject_id, today) if e.in_use]
 
 
 def select_entries(conn: Connection, *, subject_id: int, case_id: int, selector: dict, collected_by: str,
-                   today: date, exclude: set[int]) -> list[Entry]:
+                   today: date, exclude: set[int], target_id: int | None = None) -> list[Entry]:
     """The entries a declared archive effect refers to, among those still live (not superseded or withdrawn):
     `{"scope": "case"}` this case's own earlier entries; `{"scope": "subject", "kind", "category",
     "case_kind", "year_before"}` the subject's entries of that kind and category, collected by this
-    department, written by cases of `case_kind` for an earlier year."""
+    department, written by cases of `case_kind` for an earlier year; `{"scope": "target"}` the entry
+    this case is about (an objection to an entry); `{"scope": "entry", "id": N}` one named entry."""
     live = [e for e in entries_of(conn, subject_id, today)
             if e.id not in exclude and not e.statuses & {"superseded", "withdrawn"}]
     if selector["scope"] == "case":
         return [e for e in live if e.case_id == case_id]
+    if selector["scope"] in ("target", "entry"):
+        wanted = target_id if selector["scope"] == "target" else selector["id"]
+        return [e for e in live if e.id == wanted]
     if selector["scope"] != "subject":
         raise ValueError(f"unknown archive selector scope {selector['scope']!r}")
     found = [e for e in live if e.kind == selector["kind"] and e.category == selector["category"]

@@ -24,6 +24,9 @@ _TIMERS = select(timers).where(timers.c.case_id == bindparam("case_id")).order_b
 _CHILDREN = select(cases).where(cases.c.parent_id == bindparam("id")).order_by(cases.c.id)
 _CHILDREN_OF_KIND = select(cases).where(and_(cases.c.parent_id == bindparam("id"), cases.c.kind == bindparam("kind"))) \
     .order_by(cases.c.id)
+_OPENED_BY = select(cases).where(cases.c.opened_by == bindparam("id")).order_by(cases.c.id)
+_ON_ENTRY = select(cases).where(and_(cases.c.entry_id == bindparam("id"), cases.c.kind == bindparam("kind"))) \
+    .order_by(cases.c.id)
 _OF_SUBJECT = select(cases).where(and_(cases.c.subject_id == bindparam("sid"), cases.c.kind == bindparam("kind"))) \
     .order_by(cases.c.id)
 INSERT_TIMER = hot.HotStatement(insert(timers))
@@ -97,6 +100,15 @@ def children_of(conn: Connection, case_id: int, kind: str | None = None):
     if kind:
         return conn.execute(_CHILDREN_OF_KIND, {"id": case_id, "kind": kind}).all()
     return conn.execute(_CHILDREN, {"id": case_id}).all()
+
+
+def opened_by(conn: Connection, case_id: int):
+    """The cases a case's declared effects opened (children and linked cases)."""
+    return conn.execute(_OPENED_BY, {"id": case_id}).all()
+
+
+def cases_on_entry(conn: Connection, entry_id: int, kind: str):
+    return conn.execute(_ON_ENTRY, {"id": entry_id, "kind": kind}).all()
 
 
 def cases_of_subject(conn: Connection, subject_id: int, kind: str):

@@ -67,6 +67,11 @@ cases = Table(
     Column("version", Integer, nullable=False),  # optimistic lock: +1 per transition
     Column("parent_id", Integer, ForeignKey("cases.id"), nullable=True),
     Column("subject_id", Integer, ForeignKey("subjects.id"), nullable=True),
+    # The case that opened this one by a declared effect (its parent for a child, else a linked case),
+    # and the archive entry it is about (an objection to an entry). Migration 0007; plain integers, as
+    # SQLite cannot add a foreign key to an existing table.
+    Column("opened_by", Integer, nullable=True),
+    Column("entry_id", Integer, nullable=True),
     Column("data", JSON, nullable=False),
     Column("is_final", Boolean, nullable=False, default=False),
     Column("overdue", Boolean, nullable=False, default=False),
@@ -75,6 +80,8 @@ cases = Table(
     Column("opened_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_cases_parent", "parent_id"),
+    Index("ix_cases_opened_by", "opened_by"),
+    Index("ix_cases_entry", "entry_id"),
     Index("ix_cases_subject_kind", "subject_id", "kind"),
     Index("ix_cases_kind_state", "kind", "state"),
 )
