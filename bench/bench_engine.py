@@ -54,18 +54,18 @@ def fresh_url(backend: str, tmp: Path) -> tuple[str, callable]:
 
 def engine_rate(url: str, home: Path, n: int) -> float:
     svc = Services(make_engine(url), Settings(home, url, None, True))
-    svc.init(department_name="郑州市医疗保障局", number_prefix="郑医保")
-    svc.add_user("alice", ["handler"])
+    svc.deployment.init(department_name="郑州市医疗保障局", number_prefix="郑医保")
+    svc.deployment.add_user("alice", ["handler"])
     cases = []
     day = datetime(2026, 2, 6, 9, tzinfo=SHANGHAI)
     with frozen_at(day):
         for i in range(20):
             first17 = f"41010519800101{i:03d}"
-            sid = svc.add_subject(f"参保人{i}", "insured", None, first17 + id_check_digit(first17))["id"]
-            ev = svc.publish_evaluation(str(sid), 2025, "75", "alice")["case_id"]
-            obj = svc.open_case("objection", ev, "alice", {"grounds": "1", "received": "2026-02-06",
-                                                           "materials": "申请表", "reason": "扣分有误"})["case_id"]
-            svc.act(obj, "accept", "alice", {})
+            sid = svc.deployment.add_subject(f"参保人{i}", "insured", None, first17 + id_check_digit(first17))["id"]
+            ev = svc.cases.open("evaluation", "alice", {"year": 2025, "score": "75"}, subject=str(sid))["case_id"]
+            obj = svc.cases.open("objection", "alice", {"grounds": "1", "received": "2026-02-06",
+                                                        "materials": "申请表", "reason": "扣分有误"}, parent=ev)["case_id"]
+            svc.cases.act(obj, "accept", "alice", {})
             cases.append(obj)
     svc.engine  # build the calendar index before timing
     with frozen_at(datetime(2026, 2, 9, 9, tzinfo=SHANGHAI)):
@@ -73,7 +73,7 @@ def engine_rate(url: str, home: Path, n: int) -> float:
         for i in range(n):
             case = cases[i % len(cases)]
             trigger = "suspend" if (i // len(cases)) % 2 == 0 else "resume"
-            svc.act(case, trigger, "alice", {"reason": "testing"} if trigger == "suspend" else {})
+            svc.cases.act(case, trigger, "alice", {"reason": "testing"} if trigger == "suspend" else {})
         elapsed = time.perf_counter() - t0
     svc.db.dispose()
     return n / elapsed

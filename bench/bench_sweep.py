@@ -7,7 +7,7 @@ Run:  python bench/bench_sweep.py [--due 100000] [--open 1000000] [--workers 1,2
 
 Run on demand, never from pytest. What it does:
 
-1. Fixture data. In a fresh database (`Services.init`), a handful of real evaluations are published
+1. Fixture data. In a fresh database (`svc.deployment.init`), a handful of real evaluations are published
    through the real services at past instants (`workflows.clock.frozen_at`): TEMPLATES of them so that
    their 15-working-day `objection_window` is due at the sweep's `as_of`, TEMPLATES more published
    after `as_of`, so theirs is not. Their `cases` and `timers` rows are read back and cloned with
@@ -18,7 +18,7 @@ Run on demand, never from pytest. What it does:
    a tenth of the open ones) is built for the "time to find due work" comparison.
 2. Every measured run works on `CREATE DATABASE run TEMPLATE base`, so each starts identical.
    Each worker is an OS process (multiprocessing, spawn) with its own `Services` and engine, calling
-   `Services.sweep(as_of, batch)`; it reports its RSS before the sweep and its peak RSS
+   `svc.sweep.run_once(as_of, batch)`; it reports its RSS before the sweep and its peak RSS
    (`ru_maxrss`) after. Wall time runs from the common start to the last worker's return (the
    sweep's daily audit checkpoint included; its time is shown separately). While the workers run,
    the parent samples `pg_stat_activity` of the run database to see what the backends wait on.
@@ -26,7 +26,7 @@ Run on demand, never from pytest. What it does:
    fired; no not-due case or timer changed.
 3. Memory bounded by the batch: one worker on the first ~20 % of the due set (as_of earlier), and the
    same with batch 5,000.
-4. Time to find due work: median of 20 `Services.due_work(as_of, 500)` calls on the big and the
+4. Time to find due work: median of 20 `svc.sweep.due_work(as_of, 500)` calls on the big and the
    small base, and `EXPLAIN (ANALYZE, BUFFERS)` of the expiry query on both.
 
 Prints a report (markdown) to paste into docs/benchmarks.md. Drops every database it created unless --keep.
@@ -131,8 +131,8 @@ def build_base(admin: str, name: str, n_due: int, n_open: int, home: Path, log) 
     url = db_url(admin, name)
     t0 = time.perf_counter()
     svc = _services(url, home)
-    svc.init(department_name="郑州市医疗保障局", number_prefix="郑医保")
-    svc.add_user("alice", ["handler"])
+    svc.deployment.init(department_name="郑州市医疗保障局", number_prefix="郑医保")
+    svc.deployment.add_user("alice", ["handler"])
     from workflows.clock import frozen_at
 
     cal = svc.engine.calendar
@@ -143,9 +143,10 @@ def build_base(admin: str, name: str, n_due: int, n_open: int, home: Path, log) 
             first17 = f"41010219700101{k + (0 if kind == 'due' else TEMPLATES):03d}"
             from states.identifiers import id_check_digit
 
-            sid = svc.add_subject(f"样本参保人{kind}{k}", "insured", None, first17 + id_check_digit(first17))["id"]
+            sid = svc.deployment.add_subject(f"样本参保人{kind}{k}", "insured", None, first17 + id_check_digit(first17))["id"]
             with frozen_at(datetime.combine(day, datetime.min.time().replace(hour=9), tzinfo=SHANGHAI)):
-                templates[kind].append(svc.publish_evaluation(str(sid), 2025, str(60 + k), "alice")["case_id"])
+                templates[kind].append(svc.cases.open("evaluation", "alice", {"year": 2025, "score": str(60 + k)},
+                                                       subject=str(sid))["case_id"])
     svc.db.dispose()
 
     with psycopg.connect(url, row_factory=dict_row) as conn:
@@ -209,9 +210,9 @@ def worker(url: str, as_of: datetime, batch: int, home: str, ready, start, resul
     """One sweeper process: build its Services, warm up, wait for the common start, sweep, report."""
     svc = _services(url, Path(home))
     svc.engine.calendar.nth_working_day_after(date(2026, 1, 5), 1)  # build the calendar index
-    svc.due_work(as_of, 1)  # connect, compile the due-work statements
+    svc.sweep.due_work(as_of, 1)  # connect, compile the due-work statements
     timing = {}
-    real_checkpoint = svc.daily_checkpoint
+    real_checkpoint = svc.audit.daily_checkpoint
 
     def timed_checkpoint():  # the sweep's closing audit checkpoint, timed (same call)
         timing["checkpoint_start"] = time.monotonic()
@@ -219,12 +220,12 @@ def worker(url: str, as_of: datetime, batch: int, home: str, ready, start, resul
         timing["checkpoint_s"] = time.monotonic() - timing["checkpoint_start"]
         return out
 
-    svc.daily_checkpoint = timed_checkpoint
+    svc.audit.daily_checkpoint = timed_checkpoint  # the sweep calls it through its audit service
     before = {"rss_before_kib": rss_kib(), "maxrss_before_kib": maxrss_kib()}
     ready.put(os.getpid())
     start.wait()
     t0 = time.monotonic()
-    out = svc.sweep(as_of, batch=batch)
+    out = svc.sweep.run_once(as_of, batch=batch)
     t1 = time.monotonic()
     results.put({"pid": os.getpid(), "t0": t0, "t1": t1, "counts": out["counts"],
                  "checkpoint": out["checkpoint"] is not None, **before, "peak_kib": maxrss_kib(),
@@ -329,19 +330,19 @@ def time_due_work(base: dict, as_of: datetime, home: Path, calls: int = 20) -> d
     from sqlalchemy import event
 
     from workflows import clock
-    from workflows.sweeping import _due_queries
+    from workflows.store.sweep_repo import due_queries
 
     svc = _services(base["url"], home)
-    svc.due_work(as_of, 500)  # warm: connection, statement cache, buffers
+    svc.sweep.due_work(as_of, 500)  # warm: connection, statement cache, buffers
     times = []
     for _ in range(calls):
         t0 = time.perf_counter()
-        items = svc.due_work(as_of, 500)
+        items = svc.sweep.due_work(as_of, 500)
         times.append(time.perf_counter() - t0)
     assert len(items) == 500, len(items)
     plans = {}
     with svc.db.connect() as conn:
-        expiries, reminders = _due_queries(as_of, clock.real_now(), 500)
+        expiries, reminders = due_queries(as_of, clock.real_now(), 500)
         seen = []
 
         def capture(conn_, cursor, statement, parameters, context, executemany):
@@ -373,7 +374,7 @@ def summarise_profile(path: str, top: int = 40) -> list[tuple[str, float, float]
             continue
         n = int(n)
         frames = stack.split(";")
-        if not any(f.startswith("SweepServices.sweep ") for f in frames):
+        if not any(f.startswith("SweepService.run_once ") for f in frames):
             continue  # the sweeping thread only (not the queue feeder, not the wait before or after)
         total += n
         for f in set(frames):
@@ -482,7 +483,7 @@ def main() -> None:
             top = sorted(((k, v) for k, v in r["waits"].items() if k != "_samples"), key=lambda kv: -kv[1])[:6]
             print(f"  {r['tag']}: " + ", ".join(f"{k} {v / n:.2f}" for k, v in top))
         print()
-        print("| base | open (not due) | due | `Services.due_work(as_of, 500)` median of 20 | min | max |")
+        print("| base | open (not due) | due | `svc.sweep.due_work(as_of, 500)` median of 20 | min | max |")
         print("|---|---:|---:|---:|---:|---:|")
         for d in due_timing:
             print(f"| {d['base'].split('_')[-1]} | {d['open']:,} | {d['due']:,} | {d['median_ms']:.2f} ms "

@@ -3,7 +3,7 @@ put right by a new notice that cites the old one, numbered, logged and hash-chai
 
 from __future__ import annotations
 
-from .spec import RECOMPUTE_TRIGGER, REMINDER_TRIGGER, Input, Notice, State, Transition
+from .spec import RECOMPUTE_TRIGGER, REMINDER_TRIGGER, SERVED_TRIGGER, Input, Notice, State, Transition
 
 
 def correction(series: str, states: tuple[State, ...]) -> Transition:
@@ -72,3 +72,37 @@ def recomputed(series: str, record_series: str, states: tuple[State, ...]) -> tu
             notice=Notice("common/deadline_recomputed.html.j2", "办理期限变更提示", record_series, "handlers"), order=5,
         ),
     )
+
+
+SERVICE_METHODS = (("direct", "直接送达"), ("post", "邮寄送达"), ("electronic", "电子送达"))
+SERVED_INPUTS = (
+    Input("notice", "str", label="送达文书的文号"),
+    Input("method", "choice", label="送达方式", choices=tuple(c for c, _ in SERVICE_METHODS),
+          choice_labels=SERVICE_METHODS),
+    Input("served_on", "date", label="送达日期（送达回证记载的日期）"),
+)
+SERVED_NOTICE_TEMPLATE = "common/served.html.j2"
+
+
+def served(record_series: str, states: tuple[State, ...], *routes: Transition) -> tuple[Transition, ...]:
+    """`notice_served` (handler or approver): record that a notice of the case reached its addressee
+    (送达): how and on which day. The engine checks the notice belongs to the case, is addressed to
+    someone and was served between its issue and today, writes the service row and gives the
+    declaration the facts as `ctx.event`. A procedure may add `routes` before the default one (e.g. a
+    subject-side period that runs from service); each must use `SERVED_INPUTS`. Allowed in every state,
+    final ones included: a decision is served after it is made."""
+    return (*routes, Transition(
+        trigger=SERVED_TRIGGER, source=tuple(s.name for s in states), dest=None, role="handler|approver",
+        label="登记文书送达", inputs=SERVED_INPUTS, effects=("record_service",),
+        notice=Notice(SERVED_NOTICE_TEMPLATE, "文书送达记录", record_series, "internal"),
+    ))
+
+
+def _record_service(ctx) -> dict:
+    """The case remembers the first service of each notice (periods run from the first)."""
+    services = dict(ctx.data.get("services") or {})
+    services.setdefault(ctx.event["notice"], ctx.event["served_on"].isoformat())
+    return {"data": {"services": services}}
+
+
+EFFECTS = {"record_service": _record_service}

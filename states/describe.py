@@ -84,7 +84,7 @@ def markdown(proc: Procedure, policy=DEFAULT_POLICY) -> str:
         if t.decision:
             guards = ("FOUR-EYES; " + guards).rstrip("; ")
         timers = ", ".join(f"{e.op} {e.timer}" for e in t.timers)
-        out.append(f"| `{t.trigger}`{when} | {src} → {dest} | {_ROLE.get(t.role, t.role)} | {inputs} | {guards} | "
+        out.append(f"| `{t.trigger}`{when} | {src} → {dest} | {'/'.join(_ROLE.get(r, r) for r in t.roles)} | {inputs} | {guards} | "
                    f"{timers} | {t.notice.title} ({t.notice.audience}) |")
     return "\n".join(out) + "\n"
 

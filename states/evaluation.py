@@ -15,7 +15,7 @@ from .objection import GROUNDS
 from .policy import HENAN
 from . import common
 from .common import correction
-from .spec import NEW, Guard, Input, Notice, Procedure, State, TimerEffect, TimerSpec, Transition
+from .spec import NEW, SERVED_TRIGGER, Guard, Input, Notice, Procedure, State, TimerEffect, TimerSpec, Transition
 
 KIND = "evaluation"
 SERIES = "信评"
@@ -49,28 +49,51 @@ def _no_duplicate(ctx) -> bool:
 
 
 def _upheld(ctx) -> bool:
-    return ctx.inputs.get("outcome") == "upheld"
+    """Upheld in whole or in part (部分成立): either way the decision sets the new score."""
+    return ctx.inputs.get("outcome") in ("upheld", "partial")
 
 
 def _window_still_open(ctx) -> bool:
-    """A refused or withdrawn objection leaves no valid objection: if the window has not ended yet, the
-    result goes back to waiting for it (Art. 26 gives the subject the whole 15 working days)."""
+    """A refused or withdrawn objection leaves no valid objection: if the window has not ended yet (or, for a
+    result served on a person, has not even started), the result goes back to waiting for it (Art. 26 gives
+    the subject the whole 15 working days)."""
+    if ctx.inputs.get("outcome") not in ("refused", "withdrawn"):
+        return False
     window = ctx.case.timers.get("objection_window")
-    return (ctx.inputs.get("outcome") in ("refused", "withdrawn") and window is not None
-            and window.status == "stopped" and window.ends_at > ctx.now)
+    if window is None:
+        return bool(ctx.data.get("window_from_service"))
+    return window.status == "stopped" and window.ends_at > ctx.now
+
+
+def _window_from_service(ctx) -> bool:
+    """A person's result that is not published (Art. 29 publishes institutions' results and the D list only):
+    its objection window runs from service of the result (policy flag; our reading of Art. 26 and 29)."""
+    return (bool(ctx.policy["objection_window_from_service_for_persons"]) and ctx.subject is not None
+            and ctx.subject.is_person and grade_for(parse_score(ctx.inputs["score"])) != "D")
+
+
+def _result_served(ctx) -> bool:
+    """The first service of the result notice on a person whose window waits for it."""
+    return (bool(ctx.data.get("window_from_service")) and "objection_window" not in ctx.case.timers
+            and ctx.event["issued_by"] == "publish" and ctx.event["first"])
 
 
 def _record_publication(ctx) -> dict:
     score = parse_score(ctx.inputs["score"])
     return {"data": {"year": ctx.inputs["year"], "score": str(score), "grade": grade_for(score),
-                     "published_on": ctx.today.isoformat(), "adjustments": []}}
+                     "published_on": ctx.today.isoformat(), "adjustments": [],
+                     "window_from_service": _window_from_service(ctx)}}
+
+
+def _record_window_start(ctx) -> dict:
+    return {"data": {"result_served_on": ctx.event["served_on"].isoformat()}}
 
 
 def _apply_adjustment(ctx) -> dict:
     new = parse_score(ctx.inputs["score"])
     old = {"score": ctx.data["score"], "grade": ctx.data["grade"]}
     record = {**old, "new_score": str(new), "new_grade": grade_for(new), "child_case": (ctx.cause or {}).get("case"),
-              "on": ctx.today.isoformat(), "rule": f"{HENAN} Art. 26; {GRADE_RULE}"}
+              "outcome": ctx.inputs.get("outcome"), "on": ctx.today.isoformat(), "rule": f"{HENAN} Art. 26; {GRADE_RULE}"}
     return {"data": {"score": str(new), "grade": grade_for(new), "previous": old,
                      "adjustments": list(ctx.data.get("adjustments", [])) + [record]}}
 
@@ -84,7 +107,7 @@ def _archive_result(ctx) -> dict:
     A result that was final already and is maintained after a timely objection (dismissed, refused,
     withdrawn) keeps its entry and its determination day: the dispute ends and the entry is in use
     again; nothing is re-determined."""
-    upheld = ctx.inputs.get("outcome") == "upheld"
+    upheld = _upheld(ctx)
     if ctx.data.get("final_on") and not upheld:
         return {"archive_status": [{"scope": "case", "status": "dispute_closed",
                                     "reason": f"异议案件{(ctx.cause or {}).get('case', '')}处理完毕，维持原评价结果"}]}
@@ -129,17 +152,24 @@ FINAL = Notice("evaluation/finalized.html.j2", "信用评价结果确定通知�
 REGISTERED = Notice("evaluation/objection_registered.html.j2", "信用评价结果异议登记记录", "信评记", "internal")
 ADJUSTED = Notice("evaluation/adjusted.html.j2", "信用评价结果更正告知书", SERIES, "subject")
 RESTORED = Notice("evaluation/window_restored.html.j2", "信用评价结果异议期继续计算记录", RECORD_SERIES, "internal")
+WINDOW_FROM_SERVICE = Notice("evaluation/window_from_service.html.j2", "信用评价结果告知书送达及异议期起算记录",
+                             RECORD_SERIES, "internal")
+PUBLISH_INPUTS = (Input("year", "int", label="评价年度"), Input("score", "score", label="评价得分"))
+PUBLISH_GUARDS = (
+    Guard("year_plausible", "EVAL-YEAR", f"{HENAN} Art. 21", "评价年度应为2000年至今年之间的年度（按年度开展评价）"),
+    Guard("no_duplicate", "EVAL-DUP", f"{HENAN} Art. 21",
+          "该主体本年度已有本部门的评价结果；如需更正，请通过异议程序处理"),
+)
 
 TRANSITIONS = (
     Transition(
+        trigger="publish", source=(NEW,), dest="published", role="handler", when="window_from_service",
+        label="作出评价结果并书面告知（不公开，异议期自送达之日起计算）", notice=PUBLISHED,
+        inputs=PUBLISH_INPUTS, guards=PUBLISH_GUARDS, effects=("record_publication",),
+    ),
+    Transition(
         trigger="publish", source=(NEW,), dest="published", role="handler", label="公布评价结果",
-        notice=PUBLISHED,
-        inputs=(Input("year", "int", label="评价年度"), Input("score", "score", label="评价得分")),
-        guards=(
-            Guard("year_plausible", "EVAL-YEAR", f"{HENAN} Art. 21", "评价年度应为2000年至今年之间的年度（按年度开展评价）"),
-            Guard("no_duplicate", "EVAL-DUP", f"{HENAN} Art. 21",
-                  "该主体本年度已有本部门的评价结果；如需更正，请通过异议程序处理"),
-        ),
+        notice=PUBLISHED, inputs=PUBLISH_INPUTS, guards=PUBLISH_GUARDS,
         timers=(TimerEffect("start", "objection_window"),),
         effects=("record_publication",),
     ),
@@ -172,11 +202,21 @@ TRANSITIONS = (
     ),
     correction(SERIES, STATES),
     *common.recomputed(SERIES, RECORD_SERIES, STATES),
+    *common.served(RECORD_SERIES, STATES, Transition(
+        trigger=SERVED_TRIGGER, source=("published",), dest=None, role="handler|approver", when="result_served",
+        label="登记评价结果告知书送达，异议期起算", notice=WINDOW_FROM_SERVICE, inputs=common.SERVED_INPUTS,
+        timers=(TimerEffect("start", "objection_window", anchor="event"),),
+        effects=("record_service", "record_window_start"),
+    )),
 )
 
 
 def _summary(case) -> dict:
-    return {"score": case.data.get("score"), "grade": case.data.get("grade"), "year": case.data.get("year")}
+    out = {"score": case.data.get("score"), "grade": case.data.get("grade"), "year": case.data.get("year")}
+    if case.data.get("window_from_service") and not case.data.get("result_served_on") and case.state == "published":
+        out["objection_window"] = ("评价结果告知书尚未登记送达，异议期尚未起算（该结果依河南省医疗保障基金使用信用管理办法"
+                                   "第二十九条不公开，异议期自送达之日起计算）；送达后请用 creditflow notice served 登记")
+    return out
 
 
 PROCEDURE = Procedure(
@@ -188,9 +228,11 @@ PROCEDURE = Procedure(
     transitions=TRANSITIONS,
     timers=TIMERS,
     guards={"year_plausible": _year_plausible, "no_duplicate": _no_duplicate},
-    conditions={"upheld": _upheld, "window_still_open": _window_still_open, **common.CONDITIONS},
+    conditions={"upheld": _upheld, "window_still_open": _window_still_open,
+                "window_from_service": _window_from_service, "result_served": _result_served, **common.CONDITIONS},
     effects={"record_publication": _record_publication, "apply_adjustment": _apply_adjustment,
-             "archive_result": _archive_result, "dispute_entry": _dispute_entry},
+             "archive_result": _archive_result, "dispute_entry": _dispute_entry,
+             "record_window_start": _record_window_start, **common.EFFECTS},
     summary=_summary,
     # the form 附件1 lists the Art. 24 grounds; notices name the grade of a score
     notice_context={"measure": HENAN, "grounds": GROUNDS, "grade_for": lambda s: grade_for(parse_score(s))},

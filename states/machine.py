@@ -47,8 +47,9 @@ class CaseModel:
 def check(proc: Procedure, t: Transition, ctx: Context) -> list[dict]:
     """Role, four-eyes and guards for one transition. Returns the rules applied, or raises Refusal."""
     actor = ctx.actor
-    if t.role not in actor.roles:
-        raise Refusal(f"“{t.label}”须由{_ROLE_ZH.get(t.role, t.role)}办理；用户 {actor.name} 没有该角色",
+    if not set(t.roles) & actor.roles:
+        who = "或".join(_ROLE_ZH.get(r, r) for r in t.roles)
+        raise Refusal(f"“{t.label}”须由{who}办理；用户 {actor.name} 没有该角色",
                       "ROLE", ROLE_ARTICLE, [])
     applied = []
     if t.decision:

@@ -41,7 +41,10 @@ SUSPENSION_REASONS = {
     "expert_review": "专家评审",
 }
 
-ACTIVE = ("received", "completion_requested", "under_review", "uphold_proposed", "dismiss_proposed")
+ACTIVE = ("received", "completion_requested", "under_review", "uphold_proposed", "dismiss_proposed",
+          "partial_proposed")
+# Art. 24 grounds about information rather than a grade: an objection to an archive entry names these.
+ENTRY_GROUNDS = (1, 3, 4, 5, 6)
 
 STATES = (
     State("received", "已登记（待形式审查）"),
@@ -50,7 +53,9 @@ STATES = (
     State("suspended", "中止计时（检验、检测、检疫、鉴定、专家评审）"),
     State("uphold_proposed", "拟认定异议成立（待审核）"),
     State("dismiss_proposed", "拟认定异议不成立（待审核）"),
+    State("partial_proposed", "拟认定异议部分成立（待审核）"),
     State("upheld", "异议成立", final=True),
+    State("partially_upheld", "异议部分成立", final=True),
     State("dismissed", "异议不成立", final=True),
     State("refused", "不予受理（视为无异议）", final=True),
     State("withdrawn", "已撤回", final=True),
@@ -100,6 +105,37 @@ def _posted_not_after_receipt(ctx) -> bool:
     return posted is None or posted <= ctx.inputs["received"]
 
 
+def _on_entry(ctx) -> bool:
+    """The objection is about an archive entry (Art. 24 (1), (3)-(6)), not about a published result."""
+    return ctx.entry is not None or bool(ctx.data.get("entry"))
+
+
+def _on_result(ctx) -> bool:
+    return not _on_entry(ctx)
+
+
+def _entry_grounds(ctx) -> bool:
+    grounds = ctx.inputs.get("grounds") or []
+    return bool(grounds) and all(g in ENTRY_GROUNDS for g in grounds)
+
+
+def _entry_live(ctx) -> bool:
+    """An entry can be objected to while it stands (in use, disputed or past its period: ground (4) is about
+    use beyond the period), not once it is superseded or withdrawn."""
+    return not {"superseded", "withdrawn"} & set(ctx.entry["statuses"])
+
+
+def _entry_not_pending(ctx) -> bool:
+    return not any(s.state in ACTIVE + ("suspended",) for s in ctx.siblings)
+
+
+def _partial_complete(ctx) -> bool:
+    """A partial uphold states what changes: the new score for a result, the corrected information for an entry."""
+    if _on_entry(ctx):
+        return bool((ctx.inputs.get("facts") or "").strip())
+    return ctx.inputs.get("score") is not None
+
+
 def _received_after_publication(ctx) -> bool:
     return filed_on(ctx.inputs) >= date.fromisoformat(ctx.parent.data["published_on"])
 
@@ -113,6 +149,8 @@ def _not_decided_before(ctx) -> bool:
 
 
 def _filed_after_window(ctx) -> bool:
+    if ctx.entry is not None or ctx.parent is None:
+        return False  # the window of Art. 26 is for results; an entry may be objected to while it is used
     window = ctx.parent.timers.get("objection_window")
     return window is not None and filed_on(ctx.inputs) > window.last_day
 
@@ -142,17 +180,60 @@ def _handling_running(ctx) -> bool:
 
 
 def _record_objection(ctx) -> dict:
-    return {"data": {
+    data = {
         "grounds": ctx.inputs["grounds"],
         "received_on": ctx.inputs["received"].isoformat(),
         "posted_on": ctx.inputs["posted"].isoformat() if ctx.inputs.get("posted") else None,
         "filed_on": filed_on(ctx.inputs).isoformat(),
         "materials": ctx.inputs.get("materials") or [],
         "reason": ctx.inputs.get("reason") or "",
-        "evaluation": {"score": ctx.parent.data.get("score"), "grade": ctx.parent.data.get("grade"),
-                       "year": ctx.parent.data.get("year")},
-        "reopened_final": ctx.parent.state == "final",
-    }}
+    }
+    if ctx.entry is not None:
+        e = ctx.entry
+        data["entry"] = {k: e[k] for k in ("id", "kind", "category", "facts", "determined_on", "disclosed_until",
+                                           "collected_by", "in_use")}
+        return {"data": data}
+    return {"data": {**data,
+                     "evaluation": {"score": ctx.parent.data.get("score"), "grade": ctx.parent.data.get("grade"),
+                                    "year": ctx.parent.data.get("year")},
+                     "reopened_final": ctx.parent.state == "final"}}
+
+
+def _dispute_target(ctx) -> dict:
+    """While an objection to an entry is handled, the entry is marked disputed (异议标注) and not used."""
+    return {"archive_status": [{"scope": "target", "status": "disputed", "reason": _reason(ctx, "处理中")}]}
+
+
+def _reason(ctx, what: str) -> str:
+    case = ctx.case.id if ctx.case is not None else "（本案）"
+    return f"异议案件{case}{what}"
+
+
+def _keep_entry(ctx) -> dict:
+    """The objection ends without a change (refused, withdrawn, dismissed): the entry is used again as it was."""
+    if not _on_entry(ctx):
+        return {}
+    return {"archive_status": [{"scope": "target", "status": "dispute_closed", "reason": _reason(ctx, "处理完毕，维持该记录")}]}
+
+
+def _settle_entry(ctx) -> dict:
+    """The approved decision on an entry: corrected (a new entry supersedes it; in whole or in part) or
+    withdrawn from use (撤销), with the reason; the new entry keeps the old one's determination day and
+    disclosure period (a correction does not restart them)."""
+    if not _on_entry(ctx):
+        return {}
+    proposal = ctx.data["proposal"]
+    entry = ctx.data["entry"]
+    if proposal["trigger"] == "propose_withdrawal":
+        return {"archive_status": [{"scope": "target", "status": "withdrawn",
+                                    "reason": _reason(ctx, f"决定撤销该记录：{proposal['inputs']['findings']}")}]}
+    return {"archive": [{
+        "kind": entry["kind"], "category": entry["category"], "facts": proposal["inputs"]["facts"],
+        "determined_on": entry["determined_on"], "disclosed_until": entry["disclosed_until"],
+        "rule": f"{HENAN} Art. 24, 26",
+        "supersedes": [{"scope": "target", "reason": _reason(ctx, "决定更正该记录" if proposal["trigger"] == "propose_correction"
+                                                            else "决定部分更正该记录")}],
+    }]}
 
 
 def _record_completion_request(ctx) -> dict:
@@ -173,6 +254,10 @@ def _record_suspension(ctx) -> dict:
 
 def _outcome_upheld(ctx) -> dict:
     return {"outcome": "upheld", "score": ctx.data["proposal"]["inputs"]["score"]}
+
+
+def _outcome_partial(ctx) -> dict:
+    return {"outcome": "partial", "score": ctx.data["proposal"]["inputs"]["score"]}
 
 
 def _outcome(name: str):
@@ -198,6 +283,7 @@ PROPOSAL = Notice("objection/proposal.html.j2", "信用评价结果异议处理�
 RETURNED = Notice("objection/returned.html.j2", "异议处理意见退回重审记录", RECORD_SERIES, "internal")
 UPHELD = Notice("objection/decided.html.j2", "信用评价结果异议处理结果告知书", SERIES, "subject")
 DISMISSED = Notice("objection/decided.html.j2", "信用评价结果异议处理结果告知书", SERIES, "subject", against_subject=True)
+PARTIAL = Notice("objection/decided.html.j2", "信用评价结果异议处理结果告知书", SERIES, "subject", against_subject=True)
 WITHDRAWN = Notice("objection/withdrawn.html.j2", "撤回信用评价结果异议确认书", SERIES, "subject")
 OVERDUE = Notice("objection/overdue.html.j2", "异议处理超期督办通知", "督", "approvers")
 
@@ -221,7 +307,28 @@ OPEN_GUARDS = (
     Guard("not_decided_before", "OBJ-DECIDED", f"{HENAN} Art. 26", "该评价结果的异议已作出处理决定，评价结果已据此确定"),
 )
 
+ENTRY_GUARDS = (
+    Guard("entry_grounds", "OBJ-GROUNDS", f"{HENAN} Art. 24",
+          "对信用档案记录的异议，理由须为第二十四条第（一）、（三）至（六）项中的一项或多项（填写1、3、4、5、6）；"
+          "对评价结果的异议请针对评价案件登记（--parent 评价案件编号）"),
+    OPEN_GUARDS[1], OPEN_GUARDS[2],
+    Guard("entry_live", "OBJ-ENTRY", f"{HENAN} Art. 24, 31", "该信用档案记录已被更正或撤销，不再使用；请针对现行的记录提出异议"),
+    OPEN_GUARDS[4],
+    Guard("entry_not_pending", "OBJ-PENDING", f"{HENAN} Art. 26", "该信用档案记录已有异议正在处理，不能重复登记"),
+)
+ON_RESULT = Guard("on_result", "OBJ-TARGET", f"{HENAN} Art. 24, 26",
+                  "该异议针对信用档案记录，不涉及评价得分；请以 propose_correction（更正）、propose_withdrawal（撤销）"
+                  "或 propose_partial（部分成立）提出拟办意见")
+ON_ENTRY = Guard("on_entry", "OBJ-TARGET", f"{HENAN} Art. 24, 26",
+                 "该异议针对信用评价结果；异议成立的，请以 propose_uphold 提出更正后的评价得分")
+
 TRANSITIONS = (
+    Transition(
+        trigger="open", source=(NEW,), dest="received", role="handler", when="targets_entry",
+        label="登记对信用档案记录的异议", notice=RECEIPT, inputs=OPEN_INPUTS, guards=ENTRY_GUARDS,
+        effects=("record_objection", "dispute_target"),
+        timers=(TimerEffect("start", "handling", anchor="input:received"),),
+    ),
     Transition(
         trigger="open", source=(NEW,), dest="refused", role="handler", when="filed_after_window",
         label="登记异议：超过异议期，视为无异议", notice=LATE, inputs=OPEN_INPUTS, guards=OPEN_GUARDS,
@@ -256,11 +363,13 @@ TRANSITIONS = (
         trigger="completion_expired", source=("completion_requested",), dest="refused", role="system",
         label="补正期限届满未补正，不予受理", notice=COMPLETION_LAPSED, order=30,
         timers=(TimerEffect("stop", "handling"),), parent=Link("objection_closed", _outcome("refused")),
+        effects=("keep_entry",),
     ),
     Transition(
         trigger="refuse", source=("received",), dest="refused", role="handler", label="不予受理（不符合形式要求）",
         notice=FORM, inputs=(Input("reason", "text", label="不予受理的理由"),),
         timers=(TimerEffect("stop", "handling"),), parent=Link("objection_closed", _outcome("refused")),
+        effects=("keep_entry",),
     ),
     Transition(
         trigger="suspend", source=("under_review",), dest="suspended", role="handler", label="中止计算处理期限",
@@ -276,8 +385,28 @@ TRANSITIONS = (
     ),
     Transition(
         trigger="propose_uphold", source=("under_review",), dest="uphold_proposed", role="handler",
-        label="拟认定异议成立", notice=PROPOSAL, proposal=True,
+        label="拟认定异议成立", notice=PROPOSAL, proposal=True, guards=(ON_RESULT,),
         inputs=(Input("score", "score", label="更正后的评价得分"), Input("findings", "text", label="审查意见")),
+    ),
+    Transition(
+        trigger="propose_correction", source=("under_review",), dest="uphold_proposed", role="handler",
+        label="拟认定异议成立：更正档案记录", notice=PROPOSAL, proposal=True, guards=(ON_ENTRY,),
+        inputs=(Input("facts", "text", label="更正后的信息"), Input("findings", "text", label="审查意见")),
+    ),
+    Transition(
+        trigger="propose_withdrawal", source=("under_review",), dest="uphold_proposed", role="handler",
+        label="拟认定异议成立：撤销档案记录", notice=PROPOSAL, proposal=True, guards=(ON_ENTRY,),
+        inputs=(Input("findings", "text", label="审查意见（撤销的理由）"),),
+    ),
+    Transition(
+        trigger="propose_partial", source=("under_review",), dest="partial_proposed", role="handler",
+        label="拟认定异议部分成立", notice=PROPOSAL, proposal=True,
+        guards=(Guard("partial_complete", "OBJ-PARTIAL", f"{HENAN} Art. 26",
+                      "异议部分成立的，须写明更正的内容：评价结果异议填写更正后的评价得分（--set score=…），"
+                      "档案记录异议填写更正后的信息（--set facts=…）"),),
+        inputs=(Input("findings", "text", label="审查意见（成立与不成立的部分）"),
+                Input("score", "score", required=False, label="更正后的评价得分（评价结果异议）"),
+                Input("facts", "text", required=False, label="更正后的信息（档案记录异议）")),
     ),
     Transition(
         trigger="propose_dismiss", source=("under_review",), dest="dismiss_proposed", role="handler",
@@ -285,16 +414,21 @@ TRANSITIONS = (
     ),
     Transition(
         trigger="approve", source=("uphold_proposed",), dest="upheld", role="approver", label="审核同意：异议成立",
-        notice=UPHELD, decision=True, timers=(TimerEffect("stop", "handling"),), effects=("record_decision",),
-        parent=Link("objection_closed", _outcome_upheld),
+        notice=UPHELD, decision=True, timers=(TimerEffect("stop", "handling"),),
+        effects=("record_decision", "settle_entry"), parent=Link("objection_closed", _outcome_upheld),
+    ),
+    Transition(
+        trigger="approve", source=("partial_proposed",), dest="partially_upheld", role="approver",
+        label="审核同意：异议部分成立", notice=PARTIAL, decision=True, timers=(TimerEffect("stop", "handling"),),
+        effects=("record_decision", "settle_entry"), parent=Link("objection_closed", _outcome_partial),
     ),
     Transition(
         trigger="approve", source=("dismiss_proposed",), dest="dismissed", role="approver", label="审核同意：异议不成立",
-        notice=DISMISSED, decision=True, timers=(TimerEffect("stop", "handling"),), effects=("record_decision",),
-        parent=Link("objection_closed", _outcome("dismissed")),
+        notice=DISMISSED, decision=True, timers=(TimerEffect("stop", "handling"),),
+        effects=("record_decision", "keep_entry"), parent=Link("objection_closed", _outcome("dismissed")),
     ),
     Transition(
-        trigger="return", source=("uphold_proposed", "dismiss_proposed"), dest="under_review", role="approver",
+        trigger="return", source=("uphold_proposed", "dismiss_proposed", "partial_proposed"), dest="under_review", role="approver",
         label="退回重新审查", notice=RETURNED, decision=True, inputs=(Input("reason", "text", label="退回理由"),),
         effects=("clear_proposal",),
     ),
@@ -302,6 +436,7 @@ TRANSITIONS = (
         trigger="withdraw", source=ACTIVE + ("suspended",), dest="withdrawn", role="handler", label="登记书面撤回",
         notice=WITHDRAWN, inputs=(Input("statement", "text", label="书面撤回申请摘要"),),
         timers=(TimerEffect("stop", "handling"),), parent=Link("objection_closed", _outcome("withdrawn")),
+        effects=("keep_entry",),
     ),
     Transition(
         trigger="handling_overdue", source=ACTIVE, dest=None, role="system", label="处理期限届满，督办",
@@ -310,6 +445,7 @@ TRANSITIONS = (
     correction(SERIES, STATES),
     common.reminder(RECORD_SERIES, STATES),
     *common.recomputed(SERIES, RECORD_SERIES, STATES),
+    *common.served(RECORD_SERIES, STATES),
 )
 
 
@@ -344,7 +480,7 @@ PROCEDURE = Procedure(
     transitions=TRANSITIONS,
     timers=TIMERS,
     parent_kinds=("evaluation",),
-    opens_on=("parent",),
+    opens_on=("parent", "entry"),
     guards={
         "grounds_valid": _grounds_valid,
         "received_not_future": _received_not_future,
@@ -355,8 +491,14 @@ PROCEDURE = Procedure(
         "not_decided_before": _not_decided_before,
         "in_form": _in_form,
         "handling_running": _handling_running,
+        "entry_grounds": _entry_grounds,
+        "entry_live": _entry_live,
+        "entry_not_pending": _entry_not_pending,
+        "on_result": _on_result,
+        "on_entry": _on_entry,
+        "partial_complete": _partial_complete,
     },
-    conditions={"filed_after_window": _filed_after_window, **common.CONDITIONS},
+    conditions={"filed_after_window": _filed_after_window, "targets_entry": _on_entry, **common.CONDITIONS},
     effects={
         "record_objection": _record_objection,
         "record_suspension": _record_suspension,
@@ -365,6 +507,10 @@ PROCEDURE = Procedure(
         "clear_proposal": _clear_proposal,
         "record_decision": _record_decision,
         "flag_overdue": _flag_overdue,
+        "dispute_target": _dispute_target,
+        "keep_entry": _keep_entry,
+        "settle_entry": _settle_entry,
+        **common.EFFECTS,
     },
     summary=_summary,
     notice_context={"measure": HENAN, "grounds": GROUNDS, "suspension_reasons": SUSPENSION_REASONS,

@@ -172,7 +172,7 @@ class Transition:
     trigger: str
     source: tuple[str, ...]  # (NEW,) for the opening transition
     dest: str | None  # None: stays in the same state (an internal transition)
-    role: str
+    role: str  # who fires it; "handler|approver" lets either
     label: str
     notice: Notice
     guards: tuple[Guard, ...] = ()
@@ -187,6 +187,10 @@ class Transition:
     notifies: tuple[Notify, ...] = ()  # related cases this transition tells
     reopens: bool = False  # leaves a final state (a timely objection registered late)
     order: int = 100  # among several due timers / automatic transitions, lower fires first
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(self.role.split("|"))
 
 
 @dataclass(frozen=True)
@@ -327,7 +331,7 @@ def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], b
                 problems.append(f"{spot}: unknown source state {s!r}")
         if t.dest is not None and t.dest not in known:
             problems.append(f"{spot}: unknown destination {t.dest!r}")
-        if t.role not in ROLES or t.role == "auditor":
+        if any(r not in ROLES or r == "auditor" for r in t.roles) or ("system" in t.roles and len(t.roles) > 1):
             problems.append(f"{spot}: role {t.role!r} cannot fire transitions")
         for g in t.guards:
             if g.name not in proc.guards:

@@ -75,25 +75,27 @@ def db_url(request, tmp_path):
         yield request.getfixturevalue("pg_url")
 
 
-def make_services(url: str, home: Path):
+def make_services(url: str, home: Path, registry=None, **settings_values):
+    """Services on `url` (no schema yet); `registry`: the procedures it runs (default states.REGISTRY)."""
     from workflows.services import Services
     from workflows.settings import Settings
     from workflows.store.db import make_engine
 
-    settings = Settings(home=home, database_url=url, calendar_overrides=None, allow_clock_override=True)
-    return Services(make_engine(url), settings)
+    values = {"calendar_overrides": None, "allow_clock_override": True, **settings_values}
+    settings = Settings(home=home, database_url=url, **values)
+    return Services(make_engine(url), settings, registry=registry)
 
 
 @pytest.fixture
 def svc(db_url, tmp_path):
     """Initialised services with users: alice (handler), bob (approver), carol (handler+approver), audrey (auditor)."""
     s = make_services(db_url, tmp_path)
-    s.init(department_name="郑州市医疗保障局", number_prefix="郑医保", reconsideration_body="郑州市人民政府",
+    s.deployment.init(department_name="郑州市医疗保障局", number_prefix="郑医保", reconsideration_body="郑州市人民政府",
            court="郑州铁路运输法院")
-    s.add_user("alice", ["handler"])
-    s.add_user("bob", ["approver"])
-    s.add_user("carol", ["handler", "approver"])
-    s.add_user("audrey", ["auditor"])
+    s.deployment.add_user("alice", ["handler"])
+    s.deployment.add_user("bob", ["approver"])
+    s.deployment.add_user("carol", ["handler", "approver"])
+    s.deployment.add_user("audrey", ["auditor"])
     yield s
     s.db.dispose()
 
@@ -105,3 +107,8 @@ def at(text: str) -> datetime:
 
 HOSPITAL_USCC = "91350100M000100Y43"
 PERSON_ID = "11010519491231002X"
+
+
+def publish(svc, subject, year, score, actor: str) -> dict:
+    """Publish an evaluation result on a subject (its number or identifier): `evaluation publish`."""
+    return svc.cases.open("evaluation", actor, {"year": year, "score": score}, subject=subject)

@@ -7,7 +7,7 @@ the deadline the notice names (the `deadline` key: the timer whose last day it m
 
 from __future__ import annotations
 
-from conftest import HOSPITAL_USCC, PERSON_ID, at
+from conftest import HOSPITAL_USCC, PERSON_ID, at, publish as publish_evaluation
 from workflows.clock import frozen_at
 
 HOSPITAL = "郑州康宁医院有限公司"
@@ -31,8 +31,9 @@ DEADLINES = {
 }
 
 
-def _last_day(svc, case_id: int, timer: str) -> str:
-    return next(t["last_day"] for t in svc.show_case(case_id)["timers"] if t["name"] == timer)
+def _last_day(svc, case_id: int, timer: str) -> str | None:
+    """The timer's last day; None while it has not started (a person's window waits for service)."""
+    return next((t["last_day"] for t in svc.cases.show(case_id)["timers"] if t["name"] == timer), None)
 
 
 # New official data for 2027 (a test arrangement, clearly not the real one): one more day off on
@@ -55,44 +56,49 @@ def run(svc, override_dir=None) -> list[dict]:
         for o, cid, pid in ((out, case_id, parent_id), (out.get("parent"), parent_id, None)):
             if o is None:
                 continue
-            n = svc.show_notice(o["notice"])
+            n = svc.documents.show(o["notice"])
             entry = {"number": n["number"], "template": n["template"], "title": n["title"], "audience": n["audience"],
-                     "case_id": cid, "subject": names[svc.show_case(cid)["subject_id"]], "deadline": None,
+                     "case_id": cid, "subject": names[svc.cases.show(cid)["subject_id"]], "deadline": None,
                      "against_subject": "行政复议" in n["text"], "text": n["text"]}
             spec = DEADLINES.get(n["template"])
             if spec:
                 entry["deadline"] = _last_day(svc, cid if spec[0] == "own" else pid, spec[1])
-            if n["template"] == "evaluation/finalized.html.j2" and svc.audit_log(cid)[-1]["trigger"] == "window_expired":
+            if n["template"] == "evaluation/finalized.html.j2" and svc.audit.log(cid)[-1]["trigger"] == "window_expired":
                 entry["deadline"] = _last_day(svc, cid, "objection_window")
             notices.append(entry)
         return out
 
     def publish(subject_id, year, score, when):
         with frozen_at(at(when)):
-            out = svc.publish_evaluation(str(subject_id), year, score, "alice")
-        return record(out, out["case_id"])["case_id"]
+            out = publish_evaluation(svc, str(subject_id), year, score, "alice")
+            record(out, out["case_id"])
+            if not any(t["name"] == "objection_window" for t in svc.cases.show(out["case_id"])["timers"]):
+                # A person's result is not published: its window runs from service, here in person that day.
+                served = svc.documents.serve(out["notice"], "direct", at(when).date(), "alice")
+                record(served["case"], out["case_id"])
+        return out["case_id"]
 
     def object_to(ev, when, received, **extra):
         inputs = {"grounds": "1,2", "received": received, "materials": "信用评价结果异议申请表,现场检查笔录复印件,退款凭证",
                   "reason": "评价所扣“重复收取静脉输液费”一项中，98条结算明细已于2025年6月30日前全额退回医保基金", **extra}
         with frozen_at(at(when)):
-            out = svc.open_case("objection", ev, "alice", inputs)
+            out = svc.cases.open("objection", "alice", inputs, parent=ev)
         return record(out, out["case_id"], ev)["case_id"]
 
     def act(case, parent, trigger, actor, when, **inputs):
         with frozen_at(at(when)):
-            return record(svc.act(case, trigger, actor, inputs), case, parent)
+            return record(svc.cases.act(case, trigger, actor, inputs), case, parent)
 
     def sweep(when):
         # The sweep runs at `when` by the clock: a notice is dated the day it is produced (never
         # backdated), so an item due before `when` is a late one (its notice states when the period ended).
         with frozen_at(at(when)):
-            out = svc.sweep(at(when))
+            out = svc.sweep.run_once(at(when))
         for fired in out["reminded"] + out["fired"]:
-            record(fired, fired["case_id"], svc.show_case(fired["case_id"])["parent"])
+            record(fired, fired["case_id"], svc.cases.show(fired["case_id"])["parent"])
 
-    hospital = svc.add_subject(HOSPITAL, "hospital", HOSPITAL_USCC, None)["id"]
-    person = svc.add_subject(PERSON, "practitioner", None, PERSON_ID)["id"]
+    hospital = svc.deployment.add_subject(HOSPITAL, "hospital", HOSPITAL_USCC, None)["id"]
+    person = svc.deployment.add_subject(PERSON, "practitioner", None, PERSON_ID)["id"]
     names.update({hospital: HOSPITAL, person: PERSON})
 
     # A. hospital, 2025: objection received, accepted, suspended for expert review, resumed, a dismissal
@@ -162,10 +168,10 @@ def run(svc, override_dir=None) -> list[dict]:
 
     # F. a correction notice on that result's first notice: the stored notice itself never changes.
     with frozen_at(at("2026-04-08 10:00")):
-        first = svc.show_case(ev)["notices"][0]["number"]
-        record(svc.correct_notice(first, "第二段所载评价年度应为2024年度", "alice"), ev, None)
-        receipt = svc.show_case(obj)["notices"][0]["number"]
-        record(svc.correct_notice(receipt, "收到书面材料的日期应为2026年4月2日", "alice"), obj, ev)
+        first = svc.cases.show(ev)["notices"][0]["number"]
+        record(svc.documents.correct(first, "第二段所载评价年度应为2024年度", "alice"), ev, None)
+        receipt = svc.cases.show(obj)["notices"][0]["number"]
+        record(svc.documents.correct(receipt, "收到书面材料的日期应为2026年4月2日", "alice"), obj, ev)
 
     # G. December 2026: deadlines running into 2027, whose schedule is not yet confirmed, are provisional.
     #    The 2027 schedule arrives (calendar reload): the subject's objection window and the department's
@@ -176,7 +182,7 @@ def run(svc, override_dir=None) -> list[dict]:
         path = override_dir / "calendar-2027.toml"
         path.write_text(CALENDAR_2027, encoding="utf-8")
         with frozen_at(at("2026-12-18 09:00")):
-            for moved in svc.reload_calendar(str(path))["moved"]:
-                n = svc.show_case(moved["case_id"])
+            for moved in svc.sweep.reload_calendar(str(path))["moved"]:
+                n = svc.cases.show(moved["case_id"])
                 record({"notice": moved["notice"]}, moved["case_id"], n["parent"])
     return notices

@@ -31,7 +31,7 @@ from workflows.store.tables import (
     transitions,
 )
 
-from conftest import HOSPITAL_USCC, PERSON_ID, at
+from conftest import HOSPITAL_USCC, PERSON_ID, at, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,19 +43,19 @@ def history(svc) -> dict:
 
     Cases: the hospital's evaluation (3 rows: publish, objection_filed, objection_closed), the
     person's evaluation (1 row), the objection (4 rows: open, accept, propose_dismiss, approve)."""
-    svc.add_subject("郑州市第一人民医院", "hospital", HOSPITAL_USCC, None)
-    svc.add_subject("张三", "insured", None, PERSON_ID)
+    svc.deployment.add_subject("郑州市第一人民医院", "hospital", HOSPITAL_USCC, None)
+    svc.deployment.add_subject("张三", "insured", None, PERSON_ID)
     with clock.frozen_at(at("2026-02-06 09:00")):
-        ev = svc.publish_evaluation(HOSPITAL_USCC, 2025, "72", "alice")["case_id"]
-        other = svc.publish_evaluation(PERSON_ID, 2025, "88", "alice")["case_id"]
+        ev = publish(svc, HOSPITAL_USCC, 2025, "72", "alice")["case_id"]
+        other = publish(svc, PERSON_ID, 2025, "88", "alice")["case_id"]
     with clock.frozen_at(at("2026-02-10 09:00")):
-        obj = svc.open_case("objection", ev, "alice", {"grounds": "1,2", "received": "2026-02-10",
-                                                        "materials": "评分细则,复核申请", "reason": "扣分有误"})["case_id"]
-        svc.act(obj, "accept", "alice", {})
+        obj = svc.cases.open("objection", "alice", {"grounds": "1,2", "received": "2026-02-10",
+                                                    "materials": "评分细则,复核申请", "reason": "扣分有误"}, parent=ev)["case_id"]
+        svc.cases.act(obj, "accept", "alice", {})
     with clock.frozen_at(at("2026-02-12 10:00")):
-        svc.act(obj, "propose_dismiss", "alice", {"findings": "扣分依据充分"})
+        svc.cases.act(obj, "propose_dismiss", "alice", {"findings": "扣分依据充分"})
     with clock.frozen_at(at("2026-02-13 15:00")):
-        svc.act(obj, "approve", "bob", {})
+        svc.cases.act(obj, "approve", "bob", {})
     return {"ev": ev, "other": other, "obj": obj}
 
 
@@ -63,7 +63,7 @@ def history(svc) -> dict:
 def sealed(svc):
     """The history, sealed by a checkpoint."""
     ids = history(svc)
-    ids["checkpoint"] = svc.write_checkpoint()
+    ids["checkpoint"] = svc.audit.write_checkpoint()
     return ids
 
 
@@ -112,7 +112,7 @@ def log_rows(svc, case_id):
 def test_the_database_refuses_update_and_delete(sealed, svc, statement):
     with pytest.raises(DBAPIError, match="append-only"):
         raw(svc, statement)
-    report = svc.verify_audit()
+    report = svc.audit.verify()
     assert report["ok"] and report["checked"]["rows"] == 8 and report["warnings"] == []
 
 
@@ -135,15 +135,15 @@ def test_the_refusal_is_an_integrity_error_with_a_clear_message(sealed, svc):
 def test_the_engine_still_appends_and_updates_cases(sealed, svc):
     """Only the log, notices and checkpoints are append-only: cases, timers and numbers still move."""
     with clock.frozen_at(at("2026-03-02 09:00")):
-        out = svc.sweep(at("2026-03-02 09:00"))
-    assert svc.verify_audit()["ok"]
+        out = svc.sweep.run_once(at("2026-03-02 09:00"))
+    assert svc.audit.verify()["ok"]
     assert out["checkpoint"] is None or out["checkpoint"]["prev_hash"] == sealed["checkpoint"]["hash"]
 
 
 # -- with the triggers dropped, every tampering is caught where it happened ----------------------------------
 
 def test_clean_log_verifies(sealed, svc):
-    report = svc.verify_audit()
+    report = svc.audit.verify()
     assert report["ok"] and report["breaks"] == 0 and report["first_break"] is None
     assert report["checked"] == {"cases": 3, "rows": 8, "notices": 8, "checkpoints": 1, "settings_changes": 0}
     assert report["checkpoint"]["id"] == sealed["checkpoint"]["id"]
@@ -152,7 +152,7 @@ def test_clean_log_verifies(sealed, svc):
 
 def test_dropped_triggers_are_reported(sealed, svc):
     drop_triggers(svc)
-    report = svc.verify_audit()
+    report = svc.audit.verify()
     assert report["ok"]  # nothing was changed yet: no broken link ...
     assert any("append-only triggers missing" in w for w in report["warnings"])  # ... but the guard is gone
 
@@ -163,7 +163,7 @@ def test_edited_row_is_caught(sealed, svc):
     obj = sealed["obj"]
     raw(svc, update(transitions).where(transitions.c.case_id == obj, transitions.c.seq == 4)
         .values(effective_at=at("2026-02-11 09:00")))
-    report = svc.verify_audit()
+    report = svc.audit.verify()
     assert not report["ok"]
     assert first(report) == (obj, 4, "row_hash")
     assert report["breaks"] == 1
@@ -183,7 +183,7 @@ def test_edited_and_rechained_log_is_caught_by_the_checkpoint(sealed, svc):
                           .values(actor=r["actor"], prev_hash=r["prev_hash"], hash=r["hash"]))
     statements.append(update(cases).where(cases.c.id == obj).values(chain_head=prev))
     raw(svc, *statements)
-    report = svc.verify_audit()
+    report = svc.audit.verify()
     assert first(report) == (obj, 4, "checkpoint")  # the head the checkpoint sealed no longer matches
     assert report["breaks"] == 1
 
@@ -192,7 +192,7 @@ def test_deleted_row_is_caught(sealed, svc):
     drop_triggers(svc)
     obj = sealed["obj"]
     raw(svc, delete(transitions).where(transitions.c.case_id == obj, transitions.c.seq == 2))
-    report = svc.verify_audit()
+    report = svc.audit.verify()
     assert first(report) == (obj, 2, "row_missing")
     assert "row(s) 2..2 are missing" in report["first_break"]["message"]
 
@@ -205,7 +205,7 @@ def test_truncated_case_is_caught_even_with_its_head_fixed(sealed, svc):
     raw(svc, delete(transitions).where(transitions.c.id == rows[3].id),
         delete(notices).where(notices.c.case_id == obj, notices.c.transition_seq == 4),
         update(cases).where(cases.c.id == obj).values(log_seq=3, chain_head=rows[2].hash, version=3))
-    report = svc.verify_audit()
+    report = svc.audit.verify()
     assert first(report) == (obj, 4, "checkpoint")
     assert "sealed it at seq 4" in report["first_break"]["message"]
     assert "numbering" in {b["check"] for b in report["details"]}  # the number it used is now a hole
@@ -218,7 +218,7 @@ def test_reordered_chain_is_caught(sealed, svc):
     raw(svc, update(transitions).where(where, transitions.c.seq == 2).values(seq=-2),
         update(transitions).where(where, transitions.c.seq == 3).values(seq=2),
         update(transitions).where(where, transitions.c.seq == -2).values(seq=3))
-    report = svc.verify_audit()
+    report = svc.audit.verify()
     assert first(report)[:2] == (obj, 2)
     assert first(report)[2] in ("row_hash", "prev_hash")
 
@@ -237,7 +237,7 @@ def test_deleted_whole_case_is_caught_by_the_checkpoint(sealed, svc):
     drop_triggers(svc)
     other = sealed["other"]
     _delete_case(svc, other)
-    report = svc.verify_audit()
+    report = svc.audit.verify()
     assert first(report) == (other, 1, "case_deleted")
     assert f"case {other} was deleted as a whole" in report["first_break"]["message"]
 
@@ -246,7 +246,7 @@ def test_deleted_whole_case_is_caught_by_the_notice_numbers_before_any_checkpoin
     ids = history(svc)
     drop_triggers(svc)
     _delete_case(svc, ids["other"])
-    report = svc.verify_audit()
+    report = svc.audit.verify()
     assert not report["ok"]
     assert first(report)[2] == "numbering"
     assert "number(s) 2 missing" in report["first_break"]["message"]
@@ -255,12 +255,12 @@ def test_deleted_whole_case_is_caught_by_the_notice_numbers_before_any_checkpoin
 def test_deleted_case_and_deleted_checkpoints_are_caught_by_the_exported_checkpoint(sealed, svc, tmp_path):
     """The attacker deletes the case and every stored checkpoint; the copy kept elsewhere still holds."""
     kept = tmp_path / "checkpoint-1.jsonl"
-    svc.export_checkpoint(str(kept))
+    svc.audit.export_checkpoint(str(kept))
     drop_triggers(svc)
     other = sealed["other"]
     _delete_case(svc, other)
     raw(svc, delete(checkpoint_heads), delete(checkpoints))
-    report = svc.verify_audit(str(kept))
+    report = svc.audit.verify(str(kept))
     assert first(report) == (other, 1, "case_deleted")
     assert "checkpoint_missing" in {b["check"] for b in report["details"]}
     assert report["checkpoint"]["source"] == str(kept)
@@ -271,7 +271,7 @@ def test_altered_notice_is_caught(sealed, svc):
     obj = sealed["obj"]
     raw(svc, update(notices).where(notices.c.case_id == obj, notices.c.transition_seq == 4)
         .values(html=notices.c.html + "<p>附：异议成立。</p>"))
-    report = svc.verify_audit()
+    report = svc.audit.verify()
     assert first(report) == (obj, 4, "notice_content")
 
 
@@ -283,39 +283,39 @@ def test_altered_notice_with_its_hash_recomputed_is_caught_by_the_log(sealed, sv
     html = "<p>异议成立。</p>"
     raw(svc, update(notices).where(notices.c.case_id == obj, notices.c.transition_seq == 4)
         .values(html=html, content_hash=hashlib.sha256(html.encode()).hexdigest()))
-    report = svc.verify_audit()
+    report = svc.audit.verify()
     assert first(report) == (obj, 4, "notice_hash")
 
 
 def test_altered_checkpoint_is_caught(sealed, svc):
     drop_triggers(svc)
     raw(svc, update(checkpoint_heads).where(checkpoint_heads.c.case_id == sealed["obj"]).values(seq=3))
-    report = svc.verify_audit()
+    report = svc.audit.verify()
     assert "checkpoint_heads" in {b["check"] for b in report["details"]}
     raw(svc, update(checkpoints).values(row_count=7))
-    assert "checkpoint_hash" in {b["check"] for b in svc.verify_audit()["details"]}
+    assert "checkpoint_hash" in {b["check"] for b in svc.audit.verify()["details"]}
 
 
 # -- checkpoints ---------------------------------------------------------------------------------------------
 
 def test_checkpoints_form_one_chain_and_the_sweep_writes_one_a_day(svc):
     history(svc)
-    first_out = svc.sweep(at("2026-02-14 09:00"))
+    first_out = svc.sweep.run_once(at("2026-02-14 09:00"))
     assert first_out["checkpoint"] is not None  # the daily one
-    assert svc.sweep(at("2026-02-14 09:00"))["checkpoint"] is None  # once a (real) day
-    second = svc.write_checkpoint()  # on demand, any time
-    listed = svc.list_checkpoints()
+    assert svc.sweep.run_once(at("2026-02-14 09:00"))["checkpoint"] is None  # once a (real) day
+    second = svc.audit.write_checkpoint()  # on demand, any time
+    listed = svc.audit.list_checkpoints()
     assert [c["id"] for c in listed] == [first_out["checkpoint"]["id"], second["id"]]
     assert second["prev_hash"] == first_out["checkpoint"]["hash"]
-    assert svc.verify_audit()["ok"]
+    assert svc.audit.verify()["ok"]
 
 
 def test_checkpoint_export_round_trips(sealed, svc, tmp_path):
-    out = svc.export_checkpoint(str(tmp_path / "c.jsonl"))
+    out = svc.audit.export_checkpoint(str(tmp_path / "c.jsonl"))
     lines = [json.loads(l) for l in (tmp_path / "c.jsonl").read_text(encoding="utf-8").splitlines()]
     assert lines[0]["checkpoint"]["hash"] == sealed["checkpoint"]["hash"] == out["checkpoint"]["hash"]
     assert [h["case_id"] for h in lines[1:]] == sorted([sealed["ev"], sealed["other"], sealed["obj"]])
-    assert svc.verify_audit(str(tmp_path / "c.jsonl"))["ok"]
+    assert svc.audit.verify(str(tmp_path / "c.jsonl"))["ok"]
 
 
 def test_exported_checkpoint_verifies_with_the_documented_recipe(sealed, svc, tmp_path):
@@ -323,7 +323,7 @@ def test_exported_checkpoint_verifies_with_the_documented_recipe(sealed, svc, tm
     script = tmp_path / "check.py"
     script.write_text(re.search(r"<!-- checkpoint-recipe -->\s*```python\n(.*?)```", text, re.S).group(1), encoding="utf-8")
     path = tmp_path / "c.jsonl"
-    svc.export_checkpoint(str(path))
+    svc.audit.export_checkpoint(str(path))
     done = subprocess.run([sys.executable, str(script), str(path)], capture_output=True, text=True)
     assert done.returncode == 0 and "holds (3 cases)" in done.stdout, done.stderr
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -336,11 +336,11 @@ def test_an_altered_checkpoint_file_is_refused(sealed, svc, tmp_path):
     from workflows.errors import BadInput
 
     path = tmp_path / "c.jsonl"
-    svc.export_checkpoint(str(path))
+    svc.audit.export_checkpoint(str(path))
     text = path.read_text(encoding="utf-8").replace('"row_count":8', '"row_count":9')
     path.write_text(text, encoding="utf-8")
     with pytest.raises(BadInput, match="does not match its own hash"):
-        svc.verify_audit(str(path))
+        svc.audit.verify(str(path))
 
 
 # -- verification streams --------------------------------------------------------------------------------------
@@ -370,7 +370,7 @@ def synthetic_log(svc, n_cases: int, per_case: int) -> None:
 def _peak(svc) -> int:
     tracemalloc.start()
     try:
-        report = svc.verify_audit()
+        report = svc.audit.verify()
         return tracemalloc.get_traced_memory()[1], report
     finally:
         tracemalloc.stop()
@@ -400,12 +400,12 @@ def run_recipe(tmp_path, export: Path, *args) -> subprocess.CompletedProcess:
 
 
 def test_export_jsonl_reverifies_with_the_documented_recipe(sealed, svc, tmp_path):
-    out = svc.export_audit_log(str(tmp_path / "log.jsonl"), "jsonl")
+    out = svc.audit.export_log(str(tmp_path / "log.jsonl"), "jsonl")
     assert out["rows"] == 8 and out["cases"] == 3
     lines = (tmp_path / "log.jsonl").read_text(encoding="utf-8").splitlines()
     assert list(json.loads(lines[0])) == list(EXPORT_COLUMNS)  # every field, stable order
     ckpt = tmp_path / "checkpoint.jsonl"
-    svc.export_checkpoint(str(ckpt))
+    svc.audit.export_checkpoint(str(ckpt))
     done = run_recipe(tmp_path, tmp_path / "log.jsonl", ckpt)
     assert done.returncode == 0, done.stderr
     assert "8 rows in 3 cases verified" in done.stdout
@@ -426,7 +426,7 @@ def test_export_csv_has_every_field_in_order_and_reverifies(sealed, svc, tmp_pat
     import csv
     import hashlib
 
-    out = svc.export_audit_log(str(tmp_path / "log.csv"), "csv")
+    out = svc.audit.export_log(str(tmp_path / "log.csv"), "csv")
     with open(tmp_path / "log.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == list(EXPORT_COLUMNS) and len(rows) == out["rows"] == 8
@@ -443,11 +443,11 @@ def test_export_csv_has_every_field_in_order_and_reverifies(sealed, svc, tmp_pat
 
 
 def test_export_filters_by_case_and_day(sealed, svc, tmp_path):
-    out = svc.export_audit_log(str(tmp_path / "obj.jsonl"), "jsonl", case_id=sealed["obj"])
+    out = svc.audit.export_log(str(tmp_path / "obj.jsonl"), "jsonl", case_id=sealed["obj"])
     assert out["rows"] == 4 and out["cases"] == 1
     today = clock.today(clock.real_now())
-    assert svc.export_audit_log(str(tmp_path / "a.jsonl"), "jsonl", since=today)["rows"] == 8  # recorded today
-    assert svc.export_audit_log(str(tmp_path / "b.jsonl"), "jsonl", since=today + timedelta(days=1))["rows"] == 0
+    assert svc.audit.export_log(str(tmp_path / "a.jsonl"), "jsonl", since=today)["rows"] == 8  # recorded today
+    assert svc.audit.export_log(str(tmp_path / "b.jsonl"), "jsonl", since=today + timedelta(days=1))["rows"] == 0
 
 
 # -- the command line ---------------------------------------------------------------------------------------------
@@ -530,9 +530,9 @@ def test_cli_bad_checkpoint_file_exits_2(sealed, cli, tmp_path):
 def test_auditor_can_change_nothing(sealed, svc, cli):
     ev, other = str(sealed["ev"]), str(sealed["other"])
     with clock.frozen_at(at("2026-02-10 09:00")):
-        pending = str(svc.open_case("objection", sealed["other"], "alice", {
-            "grounds": "1", "received": "2026-02-10", "materials": "x"})["case_id"])
-    rows = svc.verify_audit()["checked"]["rows"]
+        pending = str(svc.cases.open("objection", "alice", {
+            "grounds": "1", "received": "2026-02-10", "materials": "x"}, parent=sealed["other"])["case_id"])
+    rows = svc.audit.verify()["checked"]["rows"]
     attempts = [  # each would be allowed now to a handler or an approver
         ("evaluation", "publish", "--subject", PERSON_ID, "--year", "2024", "--score", "90", "--as", "audrey"),
         ("case", "open", "objection", "--evaluation", ev, "--grounds", "1", "--received", "2026-02-10",
@@ -548,7 +548,7 @@ def test_auditor_can_change_nothing(sealed, svc, cli):
     # a trigger the procedure does not have is bad input (exit 2), not a rule refusal
     code, out, _ = cli("case", "act", other, "no_such_trigger", "--as", "audrey", "--json")
     assert code == 2 and out["error"]["code"] == "unknown_trigger"
-    assert svc.verify_audit()["checked"]["rows"] == rows  # nothing was written
+    assert svc.audit.verify()["checked"]["rows"] == rows  # nothing was written
     obj = pending
 
     # and reads everything
@@ -562,17 +562,17 @@ def test_auditor_refused_by_the_services_too(sealed, svc):
     from workflows.errors import Refused
 
     with clock.frozen_at(at("2026-02-10 09:00")):
-        pending = svc.open_case("objection", sealed["other"], "alice", {
-            "grounds": "1", "received": "2026-02-10", "materials": "x"})["case_id"]
+        pending = svc.cases.open("objection", "alice", {
+            "grounds": "1", "received": "2026-02-10", "materials": "x"}, parent=sealed["other"])["case_id"]
         with pytest.raises(Refused) as info:
-            svc.act(pending, "accept", "audrey", {})
+            svc.cases.act(pending, "accept", "audrey", {})
     assert info.value.code == "READ-ONLY" and info.value.exit_code == 3
 
 
 def test_a_user_with_auditor_and_handler_roles_may_still_handle(sealed, svc):
-    svc.add_user("dora", ["auditor", "handler"])
+    svc.deployment.add_user("dora", ["auditor", "handler"])
     with clock.frozen_at(at("2026-02-06 09:00")):
-        out = svc.publish_evaluation(PERSON_ID, 2024, "90", "dora")
+        out = publish(svc, PERSON_ID, 2024, "90", "dora")
     assert out["state"] == "published"
 
 

@@ -317,12 +317,12 @@ def test_an_unwritable_output_file_is_exit_1_and_nothing_is_half_written(cli, mo
 
 def test_an_internal_error_is_one_line_and_a_traceback_only_when_debugging(cli, monkeypatch):
     story(cli)
-    from workflows.services import Services
+    from workflows.services import CaseService
 
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(Services, "list_cases", boom)
+    monkeypatch.setattr(CaseService, "list", boom)
     r = cli("case", "list", expect=1, as_json=False)
     assert r.line == "error: 内部错误：RuntimeError: boom，请设置 CREDITFLOW_DEBUG=1 查看详情"
     assert cli("case", "list", expect=1).error["code"] == "internal_error"

@@ -13,11 +13,12 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from conftest import HOSPITAL_USCC, at
+from conftest import HOSPITAL_USCC, at, publish
 from states import PROCEDURES
 from workflows.clock import frozen_at
 from workflows.engine import Request
 from workflows.errors import BadInput, Refused
+from workflows.services import Services
 from workflows.store.tables import cases, notices, timers, transitions
 
 
@@ -29,14 +30,14 @@ def _counts(svc):
 
 def _states(svc) -> dict:
     """A case in every state the fixture story reaches, by (kind, state)."""
-    sid = str(svc.add_subject("郑州市示例医院", "hospital", HOSPITAL_USCC, None)["id"])
+    sid = str(svc.deployment.add_subject("郑州市示例医院", "hospital", HOSPITAL_USCC, None)["id"])
     found = {}
     with frozen_at(at("2026-02-06 09:00")):
-        ev = svc.publish_evaluation(sid, 2025, "78.5", "alice")["case_id"]
-        found[("evaluation", "published")] = svc.publish_evaluation(sid, 2024, "91", "alice")["case_id"]  # no objection
+        ev = publish(svc, sid, 2025, "78.5", "alice")["case_id"]
+        found[("evaluation", "published")] = publish(svc, sid, 2024, "91", "alice")["case_id"]  # no objection
     with frozen_at(at("2026-02-25 09:00")):
-        obj = svc.open_case("objection", ev, "alice", {"grounds": "1", "received": "2026-02-24",
-                                                       "materials": "异议申请表", "reason": "扣分有误"})["case_id"]
+        obj = svc.cases.open("objection", "alice", {"grounds": "1", "received": "2026-02-24",
+                                                    "materials": "异议申请表", "reason": "扣分有误"}, parent=ev)["case_id"]
     found[("evaluation", "under_objection")] = ev
     found[("objection", "received")] = obj
     return found
@@ -60,7 +61,7 @@ def _case_for(svc, found, kind, trigger):
     # a state the fixture has not reached (e.g. completion_requested): get there through the services
     if kind == "objection" and "completion_requested" in sources:
         with frozen_at(at("2026-02-25 10:00")):
-            svc.act(found[("objection", "received")], "request_completion", "alice", {"missing": "证明材料"})
+            svc.cases.act(found[("objection", "received")], "request_completion", "alice", {"missing": "证明材料"})
         found[("objection", "completion_requested")] = found.pop(("objection", "received"))
         return found[("objection", "completion_requested")]
     raise AssertionError(f"no fixture case for {kind}.{trigger}: extend _case_for")
@@ -79,7 +80,7 @@ def test_no_person_fires_a_system_trigger_by_any_route(svc, kind, trigger):
     before = _counts(svc)
     for actor in ("alice", "bob", "carol", "system"):
         with frozen_at(at("2026-02-25 11:00")), pytest.raises(Refused) as info:
-            svc.act(case_id, trigger, actor, {})
+            svc.cases.act(case_id, trigger, actor, {})
         assert info.value.code in ("CLOCK-SYSTEM-TRIGGER", "CLOCK-ACTOR"), (actor, info.value.code)
         assert info.value.article.startswith("creditflow policy")
     # The engine itself, handed a request that claims no timer, refuses as well.
@@ -91,7 +92,7 @@ def test_no_person_fires_a_system_trigger_by_any_route(svc, kind, trigger):
 def test_system_is_not_a_user_for_any_trigger(svc):
     found = _states(svc)
     with frozen_at(at("2026-02-25 11:00")), pytest.raises(Refused) as info:
-        svc.act(found[("objection", "received")], "accept", "system", {})
+        svc.cases.act(found[("objection", "received")], "accept", "system", {})
     assert info.value.code == "CLOCK-ACTOR"
 
 
@@ -132,19 +133,18 @@ def test_a_timer_fires_only_when_due_and_only_through_its_own_expiry(svc):
     assert info.value.code in ("CLOCK-WRONG-TIMER", "TRIGGER")
     assert _counts(svc) == before
     # a sweep before the due instant fires nothing
-    assert [f for f in svc.sweep(at("2026-03-16 23:59:59"))["fired"] if f["case_id"] == obj] == []
-    assert [f["trigger"] for f in svc.sweep(at("2026-03-17 00:00"))["fired"] if f["case_id"] == obj] == \
+    assert [f for f in svc.sweep.run_once(at("2026-03-16 23:59:59"))["fired"] if f["case_id"] == obj] == []
+    assert [f["trigger"] for f in svc.sweep.run_once(at("2026-03-17 00:00"))["fired"] if f["case_id"] == obj] == \
         ["handling_overdue"]
 
 
 def test_sweep_may_not_run_ahead_of_the_clock(svc):
     _states(svc)
-    strict = replace(svc.settings, allow_clock_override=False)
-    svc.settings = strict
+    strict = Services(svc.db, replace(svc.settings, allow_clock_override=False), svc.registry)
     future = datetime.now(timezone.utc) + timedelta(days=30)
     before = _counts(svc)
     with pytest.raises(BadInput) as info:
-        svc.sweep(future)
+        strict.sweep.run_once(future)
     assert info.value.code == "as_of_in_future"
     assert _counts(svc) == before
 
@@ -154,62 +154,62 @@ def test_sweep_ahead_with_override_marks_every_row_overridden(svc):
     obj = found[("objection", "received")]
     # the real clock is earlier: sweeping as of a later instant runs with the clock set to that instant
     with freeze_time("2026-03-01 00:00:00"):
-        out = svc.sweep(at("2026-03-17 00:00"))
+        out = svc.sweep.run_once(at("2026-03-17 00:00"))
     assert obj in [f["case_id"] for f in out["fired"]]
-    log = svc.audit_log(obj)[-1]
+    log = svc.audit.log(obj)[-1]
     assert log["trigger"] == "handling_overdue" and log["clock_overridden"] is True
-    notice = svc.show_notice(log["notice_number"])
+    notice = svc.documents.show(log["notice_number"])
     assert notice["issued_at"].startswith("2026-03-17")  # dated when produced: the overridden clock
 
 
 # -- the production path, on the real clock (frozen by freezegun) ------------------------------------------
 
 def _published_2026_02_06(svc) -> int:
-    sid = str(svc.add_subject("郑州市示例医院", "hospital", HOSPITAL_USCC, None)["id"])
+    sid = str(svc.deployment.add_subject("郑州市示例医院", "hospital", HOSPITAL_USCC, None)["id"])
     with freeze_time("2026-02-06 01:00:00"):  # 09:00 Asia/Shanghai
-        return svc.publish_evaluation(sid, 2025, "78.5", "alice")["case_id"]
+        return publish(svc, sid, 2025, "78.5", "alice")["case_id"]
 
 
 def test_sweep_without_as_of_reads_the_system_clock(svc):
     ev = _published_2026_02_06(svc)
     with freeze_time("2026-03-05 15:59:59"):  # 23:59:59 on the last day: not yet
-        assert svc.sweep()["fired"] == []
+        assert svc.sweep.run_once()["fired"] == []
     with freeze_time("2026-03-05 16:00:01"):  # 00:00:01 the day after
-        out = svc.sweep()
+        out = svc.sweep.run_once()
     assert [(f["case_id"], f["state"]) for f in out["fired"]] == [(ev, "final")]
-    log = svc.audit_log(ev)[-1]
+    log = svc.audit.log(ev)[-1]
     assert log["clock_overridden"] is False and log["effective_at"].startswith("2026-03-06T00:00:00")
 
 
 def test_late_sweep_on_the_system_clock_is_never_backdated(svc):
     ev = _published_2026_02_06(svc)
     with freeze_time("2026-03-12 02:00:00"):  # six days late, 10:00 Asia/Shanghai
-        svc.sweep()
-    log = svc.audit_log(ev)[-1]
+        svc.sweep.run_once()
+    log = svc.audit.log(ev)[-1]
     assert log["effective_at"].startswith("2026-03-06T00:00:00")  # the legal effect: the due instant
     assert log["recorded_at"].startswith("2026-03-12")
-    notice = svc.show_notice(log["notice_number"])
+    notice = svc.documents.show(log["notice_number"])
     assert notice["issued_at"].startswith("2026-03-12")  # dated the day it was produced
     assert "2026年3月12日" in notice["text"]
-    subject = svc.show_subject(HOSPITAL_USCC)
+    subject = svc.deployment.show_subject(HOSPITAL_USCC)
     assert [e["determined_on"] for e in subject["archive"]] == ["2026-03-06"]
 
 
 def test_reminders_on_the_system_clock(svc):
     ev = _published_2026_02_06(svc)
     with freeze_time("2026-02-25 01:00:00"):
-        obj = svc.open_case("objection", ev, "alice", {"grounds": "1", "received": "2026-02-24",
-                                                       "materials": "异议申请表", "reason": "扣分有误"})["case_id"]
-        svc.act(obj, "accept", "alice", {})
+        obj = svc.cases.open("objection", "alice", {"grounds": "1", "received": "2026-02-24",
+                                                    "materials": "异议申请表", "reason": "扣分有误"}, parent=ev)["case_id"]
+        svc.cases.act(obj, "accept", "alice", {})
     remind_at = _timer(svc, obj, "handling").remind_at  # 3 working days before 2026-03-16
     assert remind_at.astimezone(at("2026-01-01 00:00").tzinfo).date().isoformat() == "2026-03-11"
     with freeze_time(remind_at - timedelta(seconds=1)):
-        assert svc.sweep()["reminded"] == []
+        assert svc.sweep.run_once()["reminded"] == []
     with freeze_time(remind_at + timedelta(minutes=1)):
-        out = svc.sweep()
+        out = svc.sweep.run_once()
     assert [r["case_id"] for r in out["reminded"]] == [obj]
     with freeze_time(remind_at + timedelta(hours=1)):
-        assert svc.sweep()["reminded"] == []  # once per deadline
+        assert svc.sweep.run_once()["reminded"] == []  # once per deadline
 
 
 def test_the_served_start_up_sweep_reads_the_system_clock(svc, db_url, tmp_path, monkeypatch):
@@ -225,5 +225,5 @@ def test_the_served_start_up_sweep_reads_the_system_clock(svc, db_url, tmp_path,
     with freeze_time("2026-03-09 02:00:00"):
         summary = flows.sweep_deadlines.fn()
     assert summary["fired"] == 1 and summary["as_of"].startswith("2026-03-09")
-    assert svc.show_case(ev)["state"] == "final"
-    assert svc.audit_log(ev)[-1]["clock_overridden"] is False
+    assert svc.cases.show(ev)["state"] == "final"
+    assert svc.audit.log(ev)[-1]["clock_overridden"] is False

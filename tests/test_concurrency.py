@@ -7,7 +7,7 @@ import threading
 
 from sqlalchemy import select
 
-from conftest import HOSPITAL_USCC, at
+from conftest import HOSPITAL_USCC, at, publish
 from workflows.clock import frozen_at
 from workflows.errors import Conflict
 from workflows.store.tables import notices
@@ -38,45 +38,45 @@ def _race(fns):
 
 def _accepted(svc, subject_id):
     with frozen_at(at("2026-02-06 09:00")):
-        ev = svc.publish_evaluation(str(subject_id), 2025, "75", "alice")["case_id"]
+        ev = publish(svc, str(subject_id), 2025, "75", "alice")["case_id"]
     with frozen_at(at("2026-02-25 09:00")):
-        obj = svc.open_case("objection", ev, "alice", {"grounds": "1", "received": "2026-02-24",
-                                                       "materials": "申请表", "reason": "扣分有误"})["case_id"]
-        svc.act(obj, "accept", "alice", {})
+        obj = svc.cases.open("objection", "alice", {"grounds": "1", "received": "2026-02-24",
+                                                    "materials": "申请表", "reason": "扣分有误"}, parent=ev)["case_id"]
+        svc.cases.act(obj, "accept", "alice", {})
     return obj
 
 
 def test_two_transitions_on_one_case_exactly_one_wins(svc):
-    sid = svc.add_subject("郑州市示例医院", "hospital", HOSPITAL_USCC, None)["id"]
+    sid = svc.deployment.add_subject("郑州市示例医院", "hospital", HOSPITAL_USCC, None)["id"]
     obj = _accepted(svc, sid)
-    version = svc.show_case(obj)["version"]
+    version = svc.cases.show(obj)["version"]
     for round_ in range(3):
         results = _race([
-            lambda: svc.act(obj, "suspend", "alice", {"reason": "testing"}, expected_version=version),
-            lambda: svc.act(obj, "propose_dismiss", "alice", {"findings": "依据充分"}, expected_version=version),
+            lambda: svc.cases.act(obj, "suspend", "alice", {"reason": "testing"}, expected_version=version),
+            lambda: svc.cases.act(obj, "propose_dismiss", "alice", {"findings": "依据充分"}, expected_version=version),
         ])
         kinds = sorted(r[0] for r in results)
         assert kinds == ["conflict", "ok"], results
-        show = svc.show_case(obj)
+        show = svc.cases.show(obj)
         assert show["version"] == version + 1
-        assert len(svc.audit_log(obj)) == version + 1
+        assert len(svc.audit.log(obj)) == version + 1
         # put the case back under review for the next round
         with frozen_at(at("2026-02-26 11:00")):
             if show["state"] == "suspended":
-                svc.act(obj, "resume", "alice", {})
+                svc.cases.act(obj, "resume", "alice", {})
             else:
-                svc.act(obj, "return", "bob", {"reason": "重审"})
-        version = svc.show_case(obj)["version"]
+                svc.cases.act(obj, "return", "bob", {"reason": "重审"})
+        version = svc.cases.show(obj)["version"]
 
 
 def test_document_numbers_stay_gapless_under_concurrency(svc):
     objs = []
     for i in range(6):
         first17 = f"41010519800101{i:03d}"
-        sid = svc.add_subject(f"参保人{i}", "insured", None, first17 + id_check_digit(first17))["id"]
+        sid = svc.deployment.add_subject(f"参保人{i}", "insured", None, first17 + id_check_digit(first17))["id"]
         objs.append(_accepted(svc, sid))
-    results = _race([lambda o=o: svc.act(o, "suspend", "alice", {"reason": "appraisal"}) for o in objs]
-                    + [lambda: svc.act(objs[0], "resume", "alice", {}, expected_version=1)])  # stale: conflicts
+    results = _race([lambda o=o: svc.cases.act(o, "suspend", "alice", {"reason": "appraisal"}) for o in objs]
+                    + [lambda: svc.cases.act(objs[0], "resume", "alice", {}, expected_version=1)])  # stale: conflicts
     assert sorted(r[0] for r in results) == ["conflict"] + ["ok"] * 6, results
     with svc.db.connect() as conn:
         seqs = sorted(conn.execute(select(notices.c.seq).where(notices.c.series == "信异")).scalars())

@@ -65,12 +65,12 @@ def test_demo_bureau_has_every_state_and_a_verified_audit_trail(fresh):
     assert set(out["cases"]["by_kind"]["objection"]) == objection_states
     assert set(out["cases"]["by_kind"]["evaluation"]) == {s.name for s in PROCEDURES["evaluation"].states}
     for state in objection_states:  # the summary tells the truth about the store
-        assert len(fresh.list_cases(kind="objection", state=state)) == out["cases"]["by_kind"]["objection"][state]
+        assert len(fresh.cases.list(kind="objection", state=state)) == out["cases"]["by_kind"]["objection"][state]
     assert out["cases"]["total"] == counts(fresh)[0]
-    assert sorted(s["identifier"] for s in fresh.list_subjects()) == sorted(s.uscc or s.id_number for s in SUBJECTS)
-    assert {u["name"] for u in fresh.list_users()} == {u[0] for u in USERS} | {"system"}
+    assert sorted(s["identifier"] for s in fresh.deployment.list_subjects()) == sorted(s.uscc or s.id_number for s in SUBJECTS)
+    assert {u["name"] for u in fresh.deployment.list_users()} == {u[0] for u in USERS} | {"system"}
 
-    report = fresh.verify_audit()
+    report = fresh.audit.verify()
     assert report["ok"], report["first_break"]
     assert report["checked"]["notices"] == out["notices"] > 0
 
@@ -84,12 +84,12 @@ def test_demo_bureau_has_every_state_and_a_verified_audit_trail(fresh):
     assert all(r.clock_overridden for r in people)
 
     # The upheld objection corrected its evaluation; the flagged one issued a 督办 notice to approvers.
-    upheld = fresh.list_cases(kind="objection", state="upheld")[0]
-    evaluation = fresh.show_case(upheld["parent"])
+    upheld = fresh.cases.list(kind="objection", state="upheld")[0]
+    evaluation = fresh.cases.show(upheld["parent"])
     assert (evaluation["state"], evaluation["grade"], evaluation["score"]) == ("final", "B", "82.00")
     flagged = [o for o in out["overdue"] if o["flagged"]]
-    assert flagged and all(fresh.show_case(o["case_id"])["overdue"] for o in flagged)
-    assert any(n["title"] == "异议处理超期督办通知" for n in fresh.show_case(flagged[0]["case_id"])["notices"])
+    assert flagged and all(fresh.cases.show(o["case_id"])["overdue"] for o in flagged)
+    assert any(n["title"] == "异议处理超期督办通知" for n in fresh.cases.show(flagged[0]["case_id"])["notices"])
 
 
 # today -> (last day due soon, last day of the timers due for the sweep, last day of the flagged one)
@@ -115,16 +115,16 @@ def test_clocks_due_soon_and_overdue_are_counted_on_the_working_calendar(fresh, 
         assert today <= date.fromisoformat(t["last_day"]) <= limit
     morning = datetime.combine(today, time(8), tzinfo=SHANGHAI)
     with frozen_at(morning):
-        listed = {c["id"] for c in fresh.list_cases(due_within=3)}
+        listed = {c["id"] for c in fresh.cases.list(due_within=3)}
     assert {t["case_id"] for t in out["due_soon"]} <= listed
 
     due = [t for t in out["overdue"] if t["due_for_sweep"]]
     flagged = [t for t in out["overdue"] if t["flagged"]]
     assert {t["last_day"] for t in due} == {sweep_day} and {t["last_day"] for t in flagged} == {flagged_day}
     assert {(t["kind"], t["timer"]) for t in due} == {("evaluation", "objection_window"), ("objection", "handling")}
-    assert [fresh.show_case(t["case_id"])["overdue"] for t in due] == [False, False]  # left for the sweep
+    assert [fresh.cases.show(t["case_id"])["overdue"] for t in due] == [False, False]  # left for the sweep
     expired = next(t for t in due if t["kind"] == "evaluation")
-    assert fresh.show_case(expired["case_id"])["state"] == "published"
+    assert fresh.cases.show(expired["case_id"])["state"] == "published"
 
     # The caller's sweep fires exactly the timers reported due, and nothing else.
     def fired() -> set:
@@ -132,12 +132,12 @@ def test_clocks_due_soon_and_overdue_are_counted_on_the_working_calendar(fresh, 
             return {(r.case_id, r.name) for r in conn.execute(select(timers).where(timers.c.status == "fired"))}
 
     before = fired()
-    fresh.sweep(morning)
+    fresh.sweep.run_once(morning)
     assert fired() - before == {(t["case_id"], t["timer"]) for t in due}
-    assert fresh.show_case(expired["case_id"])["state"] == "final"
+    assert fresh.cases.show(expired["case_id"])["state"] == "final"
     late = next(t for t in due if t["kind"] == "objection")
-    assert fresh.show_case(late["case_id"])["overdue"] is True
-    assert fresh.verify_audit()["ok"]
+    assert fresh.cases.show(late["case_id"])["overdue"] is True
+    assert fresh.audit.verify()["ok"]
 
 
 def test_working_days_back_skips_the_spring_festival(cal):
@@ -157,17 +157,17 @@ def test_a_second_fill_is_refused_and_changes_nothing(fresh):
 
 @pytest.mark.parametrize("existing", ["subject", "user"])
 def test_a_database_in_use_is_refused_before_init(fresh, existing):
-    fresh.init(department_name="郑州市医疗保障局", number_prefix="郑医保")
+    fresh.deployment.init(department_name="郑州市医疗保障局", number_prefix="郑医保")
     if existing == "subject":
-        fresh.add_subject("郑州市示例医院", "hospital", HOSPITAL_USCC, None)
+        fresh.deployment.add_subject("郑州市示例医院", "hospital", HOSPITAL_USCC, None)
     else:
-        fresh.add_user("zhaolei", ["handler"])  # a real user of that name, without the demo's auditor role
+        fresh.deployment.add_user("zhaolei", ["handler"])  # a real user of that name, without the demo's auditor role
     before = counts(fresh)
     with pytest.raises(BadInput) as info:
         fill_demo(fresh, date(2026, 3, 10))
     assert info.value.code == "not_empty"
     assert counts(fresh) == before
-    assert fresh.init()["deployment"]["department_name"] == "郑州市医疗保障局"  # not relabelled
+    assert fresh.deployment.init()["deployment"]["department_name"] == "郑州市医疗保障局"  # not relabelled
 
 
 def test_cli_demo(db_url, tmp_path):

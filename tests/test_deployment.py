@@ -13,7 +13,7 @@ from jinja2 import DictLoader, Environment
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
-from conftest import HOSPITAL_USCC, PERSON_ID, at, make_services
+from conftest import HOSPITAL_USCC, PERSON_ID, at, make_services, publish
 from states.spec import Notice
 from workflows import clock, deployment
 from workflows.audit import SETTINGS_CHANGE_FIELDS, settings_change_hash
@@ -34,31 +34,31 @@ def fresh(db_url, tmp_path):
 
 def users(s):
     for name, roles in (("alice", ["handler"]), ("bob", ["approver"]), ("audrey", ["auditor"])):
-        s.add_user(name, roles)
+        s.deployment.add_user(name, roles)
 
 
 def dismissed(s, person: bool = False) -> dict:
     """A subject, its evaluation and an objection dismissed by bob: the dismissal carries the remedies."""
     key = PERSON_ID if person else HOSPITAL_USCC
     if person:
-        s.add_subject("张三", "insured", None, PERSON_ID)
+        s.deployment.add_subject("张三", "insured", None, PERSON_ID)
     else:
-        s.add_subject("郑州市第一人民医院", "hospital", HOSPITAL_USCC, None)
+        s.deployment.add_subject("郑州市第一人民医院", "hospital", HOSPITAL_USCC, None)
     with clock.frozen_at(at("2026-02-06 09:00")):
-        ev = s.publish_evaluation(key, 2025, "72", "alice")["case_id"]
+        ev = publish(s, key, 2025, "72", "alice")["case_id"]
     with clock.frozen_at(at("2026-02-10 09:00")):
-        obj = s.open_case("objection", ev, "alice", {"grounds": "1,2", "received": "2026-02-10",
-                                                     "materials": "评分细则,复核申请", "reason": "扣分有误"})["case_id"]
-        s.act(obj, "accept", "alice", {})
+        obj = s.cases.open("objection", "alice", {"grounds": "1,2", "received": "2026-02-10",
+                                                  "materials": "评分细则,复核申请", "reason": "扣分有误"}, parent=ev)["case_id"]
+        s.cases.act(obj, "accept", "alice", {})
     with clock.frozen_at(at("2026-02-12 10:00")):
-        s.act(obj, "propose_dismiss", "alice", {"findings": "扣分依据充分"})
+        s.cases.act(obj, "propose_dismiss", "alice", {"findings": "扣分依据充分"})
     return {"ev": ev, "obj": obj}
 
 
 def approve(s, obj) -> dict:
     with clock.frozen_at(at("2026-02-13 15:00")):
-        out = s.act(obj, "approve", "bob", {})
-    return s.show_notice(out["notice"])
+        out = s.cases.act(obj, "approve", "bob", {})
+    return s.documents.show(out["notice"])
 
 
 def count(s, table) -> int:
@@ -174,62 +174,62 @@ def test_require_for_notice():
 # -- init ------------------------------------------------------------------------------------------------------------
 
 def test_a_bare_init_sets_nothing_fictional_and_every_transition_is_refused(fresh):
-    out = fresh.init()
+    out = fresh.deployment.init()
     assert set(out) == {"schema", "deployment", "database", "renamed"} and out["renamed"] is None
     d = out["deployment"]
     assert (d["department_name"], d["number_prefix"], d["reconsideration_body"], d["court"]) == \
         (None, None, None, GENERIC_COURT)
     assert not any("示例" in v for v in stored(fresh).values())
     users(fresh)
-    fresh.add_subject("郑州市第一人民医院", "hospital", HOSPITAL_USCC, None)
+    fresh.deployment.add_subject("郑州市第一人民医院", "hospital", HOSPITAL_USCC, None)
     with clock.frozen_at(at("2026-02-06 09:00")), pytest.raises(Refused) as info:
-        fresh.publish_evaluation(HOSPITAL_USCC, 2025, "72", "alice")
+        publish(fresh, HOSPITAL_USCC, 2025, "72", "alice")
     assert info.value.code == "DEPLOY-IDENTITY" and "creditflow init --department" in info.value.message
     assert count(fresh, cases) == 0 and count(fresh, notices) == 0  # nothing written
 
     # the README's sequence: `init`, then `init --department …` (no case yet: no --rename, nothing recorded)
-    out = fresh.init(department_name="郑州市医疗保障局")
+    out = fresh.deployment.init(department_name="郑州市医疗保障局")
     assert out["deployment"]["reconsideration_body"] == "郑州市人民政府" and out["deployment"]["number_prefix"] is None
-    out = fresh.init(department_name="开封市医疗保障局", number_prefix="汴医保")
+    out = fresh.deployment.init(department_name="开封市医疗保障局", number_prefix="汴医保")
     assert (out["deployment"]["department_name"], out["deployment"]["reconsideration_body"]) == \
         ("开封市医疗保障局", "开封市人民政府")  # the body follows the department
     assert out["renamed"] is None and count(fresh, settings_changes) == 0
     with clock.frozen_at(at("2026-02-06 09:00")):  # the same Services: the engine reads the new settings
-        assert fresh.publish_evaluation(HOSPITAL_USCC, 2025, "72", "alice")["notice"].startswith("汴医保")
+        assert publish(fresh, HOSPITAL_USCC, 2025, "72", "alice")["notice"].startswith("汴医保")
 
 
 def test_a_department_only_init_names_its_own_government_in_decisions(fresh):
     """The bug: `init --department 郑州市医疗保障局` used to issue decisions naming 示例市人民政府."""
-    fresh.init(**ZHENGZHOU)
+    fresh.deployment.init(**ZHENGZHOU)
     users(fresh)
     ids = dismissed(fresh)
     text = approve(fresh, ids["obj"])["text"]
     assert "向郑州市人民政府申请行政复议" in text and f"直接向{GENERIC_COURT}提起行政诉讼" in text
     assert "示例" not in text
-    assert fresh.verify_audit()["ok"]
+    assert fresh.audit.verify()["ok"]
 
 
 def test_decisions_wait_for_a_body_the_name_does_not_settle(fresh):
-    fresh.init(department_name="河南省医疗保障局", number_prefix="豫医保")
+    fresh.deployment.init(department_name="河南省医疗保障局", number_prefix="豫医保")
     users(fresh)
     ids = dismissed(fresh)  # publish, open, accept, propose: no remedies, issued
     with clock.frozen_at(at("2026-02-13 15:00")), pytest.raises(Refused) as info:
-        fresh.act(ids["obj"], "approve", "bob", {})
+        fresh.cases.act(ids["obj"], "approve", "bob", {})
     e = info.value
     assert (e.code, e.article) == ("DEPLOY-REMEDIES", "中华人民共和国行政复议法 Art. 24")
     assert "河南省医疗保障局" in e.message and "creditflow init --reconsideration-body" in e.message
-    assert fresh.show_case(ids["obj"])["state"] == "dismiss_proposed"
+    assert fresh.cases.show(ids["obj"])["state"] == "dismiss_proposed"
 
     # filling the unset body once cases exist: no --rename, but signed by an approver and recorded
     with pytest.raises(BadInput) as missing:
-        fresh.init(reconsideration_body="河南省人民政府")
+        fresh.deployment.init(reconsideration_body="河南省人民政府")
     assert missing.value.code == "actor_required"
-    out = fresh.init(reconsideration_body="河南省人民政府", actor="bob")
+    out = fresh.deployment.init(reconsideration_body="河南省人民政府", actor="bob")
     change = out["renamed"]
     assert change["seq"] == 1 and change["actor"] == "bob" and change["prev_hash"] == ""
     assert change["old"]["reconsideration_body"] is None and change["new"]["reconsideration_body"] == "河南省人民政府"
     assert "向河南省人民政府申请行政复议" in approve(fresh, ids["obj"])["text"]
-    report = fresh.verify_audit()
+    report = fresh.audit.verify()
     assert report["ok"], report["first_break"]
     assert report["checked"]["settings_changes"] == 1
 
@@ -238,34 +238,34 @@ def test_a_rename_once_cases_exist_needs_rename_and_an_approver(svc):
     dismissed(svc)
     before = stored(svc)
     with pytest.raises(Refused) as info:
-        svc.init(department_name="开封市医疗保障局", number_prefix="汴医保")
+        svc.deployment.init(department_name="开封市医疗保障局", number_prefix="汴医保")
     e = info.value
     assert e.code == "DEPLOY-RENAME" and e.exit_code == 3 and "--rename" in e.message and "--as" in e.message
     assert "郑州市医疗保障局" in e.message and "开封市医疗保障局" in e.message
     for values in ({"reconsideration_body": "河南省人民政府"}, {"court": GENERIC_COURT}):
         with pytest.raises(Refused, match="--rename"):
-            svc.init(**values)
+            svc.deployment.init(**values)
     assert stored(svc) == before
 
     new = {"department_name": "开封市医疗保障局", "number_prefix": "汴医保"}
     with pytest.raises(BadInput) as info:
-        svc.init(**new, rename=True)
+        svc.deployment.init(**new, rename=True)
     assert info.value.code == "actor_required"
     with pytest.raises(BadInput) as info:
-        svc.init(**new, rename=True, actor="nobody")
+        svc.deployment.init(**new, rename=True, actor="nobody")
     assert info.value.code == "unknown_user"
     with pytest.raises(Refused) as info:
-        svc.init(**new, rename=True, actor="alice")  # a handler
+        svc.deployment.init(**new, rename=True, actor="alice")  # a handler
     assert info.value.code == "ROLE"
     with pytest.raises(Refused) as info:
-        svc.init(**new, rename=True, actor="audrey")
+        svc.deployment.init(**new, rename=True, actor="audrey")
     assert info.value.code == "READ-ONLY"
     assert stored(svc) == before and count(svc, settings_changes) == 0
 
     # stating what is set already changes nothing and needs nothing
-    assert svc.init(department_name="郑州市医疗保障局", number_prefix="郑医保")["renamed"] is None
+    assert svc.deployment.init(department_name="郑州市医疗保障局", number_prefix="郑医保")["renamed"] is None
 
-    out = svc.init(**new, rename=True, actor="bob")
+    out = svc.deployment.init(**new, rename=True, actor="bob")
     change = out["renamed"]
     assert change["old"] == {"department_name": "郑州市医疗保障局", "number_prefix": "郑医保",
                              "reconsideration_body": "郑州市人民政府", "court": "郑州铁路运输法院"}
@@ -280,12 +280,12 @@ def test_a_rename_once_cases_exist_needs_rename_and_an_approver(svc):
     ids = dismissed(svc, person=True)
     notice = approve(svc, ids["obj"])
     assert notice["number"].startswith("汴医保") and "向开封市人民政府申请行政复议" in notice["text"]
-    report = svc.verify_audit()
+    report = svc.audit.verify()
     assert report["ok"], report["first_break"]
 
-    out = svc.init(court="开封市中级人民法院", rename=True, actor="bob")
+    out = svc.deployment.init(court="开封市中级人民法院", rename=True, actor="bob")
     assert out["renamed"]["seq"] == 2 and out["renamed"]["prev_hash"] == change["hash"]
-    assert svc.verify_audit()["ok"]
+    assert svc.audit.verify()["ok"]
 
 
 # -- the audit trail of the settings -----------------------------------------------------------------------------
@@ -294,12 +294,12 @@ def test_a_rename_once_cases_exist_needs_rename_and_an_approver(svc):
 def renamed(svc):
     """Two recorded changes: the department (and prefix) and then the court."""
     dismissed(svc)
-    svc.init(department_name="开封市医疗保障局", number_prefix="汴医保", rename=True, actor="bob")
-    svc.add_subject("张三", "insured", None, PERSON_ID)
+    svc.deployment.init(department_name="开封市医疗保障局", number_prefix="汴医保", rename=True, actor="bob")
+    svc.deployment.add_subject("张三", "insured", None, PERSON_ID)
     with clock.frozen_at(at("2026-02-16 09:00")):
-        assert svc.publish_evaluation(PERSON_ID, 2025, "88", "alice")["notice"].startswith("汴医保")
-    svc.init(court="开封市中级人民法院", rename=True, actor="bob")
-    assert svc.verify_audit()["ok"]
+        assert publish(svc, PERSON_ID, 2025, "88", "alice")["notice"].startswith("汴医保")
+    svc.deployment.init(court="开封市中级人民法院", rename=True, actor="bob")
+    assert svc.audit.verify()["ok"]
     return svc
 
 
@@ -316,14 +316,14 @@ def test_the_settings_changes_are_append_only_and_their_triggers_checked(renamed
     for table in ("archive_entries", "archive_status", "settings_changes", "notice_pdfs", "notice_services"):
         assert any(n.startswith(table + "_") for n in names)
     drop_settings_triggers(renamed)
-    report = renamed.verify_audit()
+    report = renamed.audit.verify()
     assert report["ok"] and any("settings_changes_" in w for w in report["warnings"])
 
 
 def test_an_edited_settings_change_is_caught(renamed):
     drop_settings_triggers(renamed)
     raw(renamed, update(settings_changes).where(settings_changes.c.seq == 1).values(actor="mallory"))
-    report = renamed.verify_audit()
+    report = renamed.audit.verify()
     assert not report["ok"] and first(report) == (1, "settings_hash")
     assert "settings change #1" in report["first_break"]["message"]
 
@@ -335,14 +335,14 @@ def test_an_edited_and_rehashed_settings_change_breaks_the_chain(renamed):
     forged = {f: getattr(row, f) for f in SETTINGS_CHANGE_FIELDS} | {"actor": "mallory"}
     raw(renamed, update(settings_changes).where(settings_changes.c.seq == 1)
         .values(actor="mallory", hash=settings_change_hash(forged)))
-    assert first(renamed.verify_audit()) == (2, "settings_chain")
+    assert first(renamed.audit.verify()) == (2, "settings_chain")
 
 
 @pytest.mark.parametrize("seq, check", [(1, "settings_missing"), (2, "settings_current")])  # the last: where it was
 def test_a_deleted_settings_change_is_caught(renamed, seq, check):
     drop_settings_triggers(renamed)
     raw(renamed, delete(settings_changes).where(settings_changes.c.seq == seq))
-    report = renamed.verify_audit()
+    report = renamed.audit.verify()
     assert not report["ok"] and (seq, check) in {(b["seq"], b["check"]) for b in report["details"]}
     if seq == 1:  # the first change held the only record of the prefix 郑医保, which numbered notices
         assert first(report) == (None, "settings_unrecorded") and report["first_break"]["found"] == "郑医保"
@@ -350,7 +350,7 @@ def test_a_deleted_settings_change_is_caught(renamed, seq, check):
 
 def test_settings_changed_behind_inits_back_are_caught(renamed):
     raw(renamed, update(deployment_table).where(deployment_table.c.key == "reconsideration_body").values(value="某人民政府"))
-    report = renamed.verify_audit()
+    report = renamed.audit.verify()
     assert first(report) == (3, "settings_current") and "某人民政府" in report["first_break"]["found"]
 
 
@@ -361,7 +361,7 @@ def test_a_wiped_settings_history_is_caught_by_the_notice_prefixes(renamed):
     raw(renamed, delete(settings_changes),
         *[update(deployment_table).where(deployment_table.c.key == k).values(value=v) for k, v in {
             **ZHENGZHOU, "reconsideration_body": "郑州市人民政府", "court": "郑州铁路运输法院"}.items()])
-    report = renamed.verify_audit()
+    report = renamed.audit.verify()
     assert not report["ok"] and first(report) == (None, "settings_unrecorded")
     assert report["first_break"]["found"] == "汴医保"
 
@@ -423,9 +423,9 @@ def test_the_demo_sets_its_own_bureau_after_a_bare_init(fresh):
     """The README's quick start: `creditflow init`, then `creditflow serve --demo` on the empty store."""
     from workflows.demo import DEPARTMENT, fill_demo
 
-    fresh.init()
+    fresh.deployment.init()
     out = fill_demo(fresh, date(2026, 3, 10))
     assert out["department"]["department_name"] == "示例市医疗保障局（演示数据）" == DEPARTMENT["department_name"]
     assert out["department"]["number_prefix"] == "示医保"
     assert count(fresh, settings_changes) == 0  # set on the empty store: nothing to record
-    assert fresh.verify_audit()["ok"]
+    assert fresh.audit.verify()["ok"]

@@ -11,7 +11,7 @@ import os
 import pytest
 from sqlalchemy import func, select
 
-from conftest import HOSPITAL_USCC, at
+from conftest import HOSPITAL_USCC, at, publish
 
 
 @pytest.fixture(scope="session")
@@ -46,9 +46,9 @@ def _published_long_ago(svc) -> int:
     """An evaluation published on 2026-01-05: its 15-working-day objection window ended 2026-01-26."""
     from workflows.clock import frozen_at
 
-    svc.add_subject("郑州市示例医院", "hospital", HOSPITAL_USCC, None)
+    svc.deployment.add_subject("郑州市示例医院", "hospital", HOSPITAL_USCC, None)
     with frozen_at(at("2026-01-05 09:00")):
-        return svc.publish_evaluation(HOSPITAL_USCC, 2025, "78.5", "alice")["case_id"]
+        return publish(svc, HOSPITAL_USCC, 2025, "78.5", "alice")["case_id"]
 
 
 def _expiries(svc, case_id: int) -> int:
@@ -60,7 +60,7 @@ def _expiries(svc, case_id: int) -> int:
 
 
 def _timer_status(svc, case_id: int, name: str = "objection_window") -> str:
-    return next(t["status"] for t in svc.show_case(case_id)["timers"] if t["name"] == name)
+    return next(t["status"] for t in svc.cases.show(case_id)["timers"] if t["name"] == name)
 
 
 def test_due_timer_fires_once_through_the_flow(prefect_harness, app_env):
@@ -78,7 +78,7 @@ def test_due_timer_fires_once_through_the_flow(prefect_harness, app_env):
     assert all(isinstance(first[k], int) for k in ("fired", "failed", "reminded", "incidents"))
     assert _expiries(svc, case) == 1
     assert _timer_status(svc, case) == "fired"
-    assert svc.show_case(case)["state"] == "final"
+    assert svc.cases.show(case)["state"] == "final"
 
     second = sweep_deadlines()
     assert second["fired"] == 0 and second["failed"] == 0
@@ -103,9 +103,9 @@ def test_checkpoint_flow_writes_one_a_day(prefect_harness, app_env):
     svc = app_env
     _published_long_ago(svc)
     first = audit_checkpoint()
-    assert first["written"] is True and first["checkpoint"] == svc.list_checkpoints()[-1]["id"]
+    assert first["written"] is True and first["checkpoint"] == svc.audit.list_checkpoints()[-1]["id"]
     assert audit_checkpoint() == {"written": False, "checkpoint": None}
-    assert len(svc.list_checkpoints()) == 1
+    assert len(svc.audit.list_checkpoints()) == 1
 
 
 def test_summary_counts_from_counts_or_lists():

@@ -24,14 +24,14 @@ from sqlalchemy import text as sql
 from sqlalchemy.exc import DBAPIError
 
 import notice_story
-from conftest import HOSPITAL_USCC, PERSON_ID, at, make_services
+from conftest import HOSPITAL_USCC, PERSON_ID, at, make_services, publish
 from notices import render
 from notices.privacy import mask_id, mask_name, needs_masking, party_view
 from notices.render import date_zh, html_to_text, typefaces
 from states import PROCEDURES
-from workflows import documents
 from workflows.clock import frozen_at
 from workflows.errors import BadInput, Refused
+from workflows.services.deployment import font_settings
 
 NUMBER = re.compile(r"^郑医保(信评|信异|信评记|信异记|督)〔20\d\d〕[1-9]\d*号$")
 DECLARED = {t.notice.template for p in PROCEDURES.values() for t in p.transitions}
@@ -50,11 +50,11 @@ def flat(text: str) -> str:
 
 
 def _users(s):
-    s.init(department_name="郑州市医疗保障局", number_prefix="郑医保", reconsideration_body="郑州市人民政府",
+    s.deployment.init(department_name="郑州市医疗保障局", number_prefix="郑医保", reconsideration_body="郑州市人民政府",
            court="郑州铁路运输法院")
     for name, roles in (("alice", ["handler"]), ("bob", ["approver"]), ("carol", ["handler", "approver"]),
                         ("audrey", ["auditor"])):
-        s.add_user(name, roles)
+        s.deployment.add_user(name, roles)
 
 
 def _resolved(context: dict) -> dict:
@@ -105,7 +105,7 @@ def pdfs(story):
     for e in story["entries"]:
         key = (e["template"], e["against_subject"], e["audience"])
         if key not in out:
-            out[key] = (e, documents.notice_pdf(story["svc"], e["number"]))
+            out[key] = (e, story["svc"].documents.pdf(e["number"]))
     return out
 
 
@@ -116,10 +116,10 @@ def test_the_story_fires_every_declared_transition(story):
     fired = set()
     for case in range(1, 100):
         try:
-            kind = s.show_case(case)["kind"]
+            kind = s.cases.show(case)["kind"]
         except BadInput:
             break
-        fired |= {(kind, e["trigger"], e["to_state"]) for e in s.audit_log(case)}
+        fired |= {(kind, e["trigger"], e["to_state"]) for e in s.audit.log(case)}
     for kind, proc in PROCEDURES.items():
         for t in proc.transitions:
             assert any(k == kind and trig == t.trigger and (t.dest is None or dest == t.dest)
@@ -167,7 +167,7 @@ def test_pdf_layout_a4_page_numbers_and_issue_instant(pdfs, story):
 
 def test_html_conventions(story):
     for e in story["entries"]:
-        html = story["svc"].show_notice(e["number"])["html"]
+        html = story["svc"].documents.show(e["number"])["html"]
         assert "\ue000" not in html and e["number"] in html  # numbered after rendering, nothing left over
         assert '<meta name="dcterms.created" content="2026-' in html
         assert "〔2026〕" in html and "[2026]" not in html
@@ -182,7 +182,7 @@ def test_remedies_on_every_decision_against_the_subject(story):
                         if t.notice.against_subject}
     assert declared_against
     for e in story["entries"]:
-        state = story["svc"].show_case(e["case_id"])["state"]
+        state = story["svc"].cases.show(e["case_id"])["state"]
         grade_d = "信用等级D级" in e["text"] and e["template"].startswith(("evaluation/finalized", "evaluation/adjusted"))
         expected = any(tpl == e["template"] and dest in (state, None) for tpl, dest in declared_against) or grade_d
         if e["template"] == "objection/decided.html.j2":
@@ -211,7 +211,7 @@ def test_the_remedies_name_the_document_they_are_in(story):
     """The remedies clause names the notice by its title (本告知书 / 本通知书 / 本决定书, else 本文书),
     also for titles no declared notice has yet."""
     number, context = next((n, c) for n, c in story["contexts"].items()
-                           if story["svc"].show_notice(n)["template"] == "objection/refused_late.html.j2")
+                           if story["svc"].documents.show(n)["template"] == "objection/refused_late.html.j2")
     for title, doc in (("信用评价结果异议不予受理决定书", "本决定书"), ("信用评价结果异议不予受理通知书", "本通知书"),
                        ("信用评价结果异议不予受理告知书", "本告知书"), ("异议处理记录", "本文书")):
         text = render("objection/refused_late.html.j2", {**context, "notice": {**context["notice"], "title": title}}).text
@@ -328,19 +328,19 @@ def test_a_posted_objection_is_described_by_its_posting_and_receipt_days(tmp_pat
     received after the window, and a late refusal names both days."""
     s = make_services(f"sqlite:///{tmp_path / 'posted.db'}", tmp_path)
     _users(s)
-    sid = s.add_subject(notice_story.HOSPITAL, "hospital", HOSPITAL_USCC, None)["id"]
+    sid = s.deployment.add_subject(notice_story.HOSPITAL, "hospital", HOSPITAL_USCC, None)["id"]
     with frozen_at(at("2026-02-06 09:00")):
-        ev = s.publish_evaluation(str(sid), 2025, "78.5", "alice")["case_id"]  # window to 5 March
-        late_ev = s.publish_evaluation(str(sid), 2024, "78.5", "alice")["case_id"]
+        ev = publish(s, str(sid), 2025, "78.5", "alice")["case_id"]  # window to 5 March
+        late_ev = publish(s, str(sid), 2024, "78.5", "alice")["case_id"]
     inputs = {"grounds": "2", "materials": "信用评价结果异议申请表", "reason": "扣分缺少依据"}
     with frozen_at(at("2026-03-09 09:00")):
-        timely = s.open_case("objection", ev, "alice", {**inputs, "received": "2026-03-09", "posted": "2026-03-05"})
-        late = s.open_case("objection", late_ev, "alice", {**inputs, "received": "2026-03-09", "posted": "2026-03-06"})
-    receipt = s.show_notice(timely["notice"])["text"]
+        timely = s.cases.open("objection", "alice", {**inputs, "received": "2026-03-09", "posted": "2026-03-05"}, parent=ev)
+        late = s.cases.open("objection", "alice", {**inputs, "received": "2026-03-09", "posted": "2026-03-06"}, parent=late_ev)
+    receipt = s.documents.show(timely["notice"])["text"]
     assert "于2026年3月5日交邮，本局于2026年3月9日收到" in receipt
     assert "该异议于异议期内提出（异议是否逾期，以交邮日期和收到日期中较早者为准），本局已予登记" in receipt
     assert "于异议期内收到" not in receipt
-    refusal = s.show_notice(late["notice"])["text"]
+    refusal = s.documents.show(late["notice"])["text"]
     assert "于2026年3月6日交邮，本局于2026年3月9日收到" in refusal
     assert "异议期至2026年3月5日届满，你单位的书面异议交邮日期和本局收到日期均在异议期届满之后" in refusal
     s.db.dispose()
@@ -354,14 +354,16 @@ def _final_notice(home, subject_type: str, score: str) -> str:
     s = make_services(f"sqlite:///{home / 'effects.db'}", home)
     _users(s)
     if subject_type in INSTITUTION_TYPES:
-        sid = s.add_subject(notice_story.HOSPITAL, subject_type, HOSPITAL_USCC, None)["id"]
+        sid = s.deployment.add_subject(notice_story.HOSPITAL, subject_type, HOSPITAL_USCC, None)["id"]
     else:
-        sid = s.add_subject(notice_story.PERSON, subject_type, None, PERSON_ID)["id"]
+        sid = s.deployment.add_subject(notice_story.PERSON, subject_type, None, PERSON_ID)["id"]
     with frozen_at(at("2026-02-06 09:00")):
-        s.publish_evaluation(str(sid), 2025, score, "alice")
+        out = publish(s, str(sid), 2025, score, "alice")
+        if subject_type not in INSTITUTION_TYPES:  # a person's window runs from service: served that day
+            s.documents.serve(out["notice"], "direct", "2026-02-06", "alice")
     with frozen_at(at("2026-03-06 00:00")):
-        fired = s.sweep(at("2026-03-06 00:00"))["fired"]
-    text = s.show_notice(fired[0]["notice"])["text"]
+        fired = s.sweep.run_once(at("2026-03-06 00:00"))["fired"]
+    text = s.documents.show(fired[0]["notice"])["text"]
     s.db.dispose()
     return text
 
@@ -419,33 +421,33 @@ def test_a_refusal_or_withdrawal_in_the_window_leaves_the_result_open(story):
         assert (f"原评价结果（{grade}）不变；异议期至2026年4月23日届满，期满前{you}仍可依照《办法》第二十六条重新提出"
                 f"符合要求的书面异议；期满无异议的，评价结果确定并记入{you}的信用档案") in e["text"], e["number"]
         assert "起确定并记入" not in e["text"]
-        parent = s.show_case(e["case_id"])["parent"]
-        assert s.show_case(parent)["state"] == "published"  # what the notice says: not final
+        parent = s.cases.show(e["case_id"])["parent"]
+        assert s.cases.show(parent)["state"] == "published"  # what the notice says: not final
     assert "视为无异议。" in refused[0]["text"] and "本局对该异议不予受理" in refused[0]["text"]
     # I: withdrawn on 27 April, after the window ended on 23 April: final as of the withdrawal.
     late = withdrawn[1]
     assert ("异议期已于2026年4月23日届满，原评价结果（75.00分，C级）不变，自2026年4月27日起确定并记入你的信用档案"
             in late["text"])
-    parent = s.show_case(late["case_id"])["parent"]
-    assert s.show_case(parent)["state"] == "final"
+    parent = s.cases.show(late["case_id"])["parent"]
+    assert s.cases.show(parent)["state"] == "final"
 
 
 def test_a_late_sweep_is_dated_when_it_runs_and_says_when_the_period_ended(story):
     s = story["svc"]
     # H: the window ended on 23 March (24:00); the sweep that found it ran on 27 March.
     e = next(e for e in _entries(story, "evaluation/finalized.html.j2") if "2021年度" in e["text"])
-    html = s.show_notice(e["number"])["html"]
+    html = s.documents.show(e["number"])["html"]
     assert '<div class="date">2026年3月27日</div>' in html  # never backdated
     assert "异议期已于2026年3月23日届满，本局未登记你单位在异议期内提出的书面异议" in e["text"]
     assert "该结果自异议期届满之次日（2026年3月24日）起记入你单位的信用档案" in e["text"]
-    subject = s.show_case(e["case_id"])["subject_id"]
-    entry = next(a for a in s.show_subject(str(subject))["archive"] if a["case_id"] == e["case_id"])
+    subject = s.cases.show(e["case_id"])["subject_id"]
+    entry = next(a for a in s.deployment.show_subject(str(subject))["archive"] if a["case_id"] == e["case_id"])
     assert entry["determined_on"] == "2026-03-24"  # what the notice says
     # The late reminder (due 23 March, produced 27 March) counts from its due day and says so.
     reminder = _entries(story, "common/deadline_reminder.html.j2")[0]
     assert "自2026年3月23日（提醒日）起至届满之日尚余3个工作日" in reminder["text"]
     assert "本提醒生成时，该期限已经届满" in reminder["text"]
-    assert '<div class="date">2026年3月27日</div>' in s.show_notice(reminder["number"])["html"]
+    assert '<div class="date">2026年3月27日</div>' in s.documents.show(reminder["number"])["html"]
     # No notice claims an effect "from today" or "from the day of this notice".
     for e in story["entries"]:
         for claim in ("即日", "本通知书作出之日", "本告知书作出之日", "本决定书作出之日"):
@@ -459,15 +461,15 @@ def test_a_long_word_wraps_within_the_type_area(tmp_path):
     and is printed whole, across lines and pages."""
     s = make_services(f"sqlite:///{tmp_path / 'long.db'}", tmp_path)
     _users(s)
-    sid = s.add_subject(notice_story.HOSPITAL, "hospital", HOSPITAL_USCC, None)["id"]
+    sid = s.deployment.add_subject(notice_story.HOSPITAL, "hospital", HOSPITAL_USCC, None)["id"]
     with frozen_at(at("2026-02-06 09:00")):
-        ev = s.publish_evaluation(str(sid), 2025, "78.5", "alice")["case_id"]
+        ev = publish(s, str(sid), 2025, "78.5", "alice")["case_id"]
     token = "abc123" * 500
     assert len(token) == 3000
     with frozen_at(at("2026-02-09 09:00")):
-        out = s.open_case("objection", ev, "alice", {"grounds": "2", "received": "2026-02-09",
-                                                     "materials": "信用评价结果异议申请表", "reason": token})
-    pdf = documents.notice_pdf(s, out["notice"])["pdf"]
+        out = s.cases.open("objection", "alice", {"grounds": "2", "received": "2026-02-09",
+                                                  "materials": "信用评价结果异议申请表", "reason": token}, parent=ev)
+    pdf = s.documents.pdf(out["notice"])["pdf"]
     s.db.dispose()
     assert token in flat(pdf_text(pdf))  # nothing cut off at the page edge
     # Every word box ends within the type area: A4 595.28 pt wide, right margin 26 mm (73.70 pt).
@@ -488,7 +490,7 @@ PERSON = {"name": "李建华", "identifier": PERSON_ID, "type": "practitioner", 
 @pytest.mark.parametrize("audience", ["public", "third_party"])
 def test_masking_on_every_template(story, template, audience):
     number, context = next((n, c) for n, c in story["contexts"].items()
-                           if story["svc"].show_notice(n)["template"] == template)
+                           if story["svc"].documents.show(n)["template"] == template)
     context = {**context, "subject": PERSON,
                "notice": {**context["notice"], "audience": audience, "addressee": "郑州市公安局"}}
     html = render(template, context).html
@@ -532,10 +534,10 @@ def test_licensed_fonts_replace_the_standins():
     with pytest.raises(ValueError):
         typefaces({"heiti": 'x"; } body { color: red'})
     with pytest.raises(BadInput):
-        documents.font_settings(["fangsong=No Such Font 12345"])
+        font_settings(["fangsong=No Such Font 12345"])
     with pytest.raises(BadInput):
-        documents.font_settings(["lishu=Noto Serif CJK SC"])
-    assert documents.font_settings(["heiti=Noto Sans CJK SC"]) == {"font_heiti": "Noto Sans CJK SC"}
+        font_settings(["lishu=Noto Serif CJK SC"])
+    assert font_settings(["heiti=Noto Sans CJK SC"]) == {"font_heiti": "Noto Sans CJK SC"}
 
 
 # -- stored PDFs: the same bytes on every export ------------------------------------------------------------------
@@ -545,14 +547,14 @@ def test_exports_are_byte_identical_and_rendering_is_deterministic(story, monkey
 
     s = story["svc"]
     number = story["entries"][0]["number"]
-    first = documents.notice_pdf(s, number)
-    again = documents.notice_pdf(s, number)
+    first = s.documents.pdf(number)
+    again = s.documents.pdf(number)
     assert again["rendered_now"] is False and again["pdf"] == first["pdf"]
-    assert again["renderer"]["weasyprint"] and again["html_hash"] == s.show_notice(number)["hash"]
-    shown = documents.show_notice(s, number)
+    assert again["renderer"]["weasyprint"] and again["html_hash"] == s.documents.show(number)["hash"]
+    shown = s.documents.show(number)
     assert shown["pdf"]["sha256"] == hashlib.sha256(first["pdf"]).hexdigest()
     # the renderer alone is deterministic too: the stored HTML renders to the same bytes again
-    stored = s.show_notice(number)
+    stored = s.documents.show(number)
     assert render_pdf(stored["html"], number, stored["issued_at"]) == first["pdf"]
 
 
@@ -564,39 +566,39 @@ def test_a_stored_notice_is_never_re_rendered(story, monkeypatch):
 
     monkeypatch.setattr(renderer, "render", boom)
     monkeypatch.setattr(renderer, "environment", boom)
-    e = next(e for e in reversed(story["entries"]) if documents.show_notice(story["svc"], e["number"])["pdf"] is None)
-    out = documents.notice_pdf(story["svc"], e["number"])
+    e = next(e for e in reversed(story["entries"]) if story["svc"].documents.show(e["number"])["pdf"] is None)
+    out = story["svc"].documents.pdf(e["number"])
     assert out["rendered_now"] and e["number"] in flat(pdf_text(out["pdf"]))
 
 
 # -- storage and service on both backends -------------------------------------------------------------------------
 
 def _published(svc):
-    sid = str(svc.add_subject("李建华", "practitioner", None, PERSON_ID)["id"])
+    sid = str(svc.deployment.add_subject("李建华", "practitioner", None, PERSON_ID)["id"])
     with frozen_at(at("2026-02-06 09:00")):
-        return svc.publish_evaluation(sid, 2025, "65", "alice")
+        return publish(svc, sid, 2025, "65", "alice")
 
 
 def test_pdf_rows_and_service_rows_are_append_only(svc):
     number = _published(svc)["notice"]
-    documents.notice_pdf(svc, number)
+    svc.documents.pdf(number)
     with frozen_at(at("2026-02-09 09:00")):
-        documents.serve_notice(svc, number, "direct", "2026-02-09", "alice")
+        svc.documents.serve(number, "direct", "2026-02-09", "alice")
     for statement in ("UPDATE notice_pdfs SET sha256 = 'x'", "DELETE FROM notice_pdfs",
                       "UPDATE notice_services SET method = 'post'", "DELETE FROM notice_services"):
         with pytest.raises(DBAPIError, match="append-only"):
             with svc.db.begin() as conn:
                 conn.execute(sql(statement))
-    assert documents.notice_pdf(svc, number)["rendered_now"] is False
+    assert svc.documents.pdf(number)["rendered_now"] is False
 
 
 def test_service_is_recorded_and_shown(svc):
     number = _published(svc)["notice"]
     with frozen_at(at("2026-02-10 09:00")):
-        out = documents.serve_notice(svc, number, "post", "2026-02-09", "alice")
-        documents.serve_notice(svc, number, "electronic", date(2026, 2, 6), "bob")
+        out = svc.documents.serve(number, "post", "2026-02-09", "alice")
+        svc.documents.serve(number, "electronic", date(2026, 2, 6), "bob")
     assert out["addressee"] == "李建华" and out["method_label"] == "邮寄送达"
-    shown = documents.show_notice(svc, number)
+    shown = svc.documents.show(number)
     assert shown["served_on"] == "2026-02-06"  # periods run from the first service
     assert [(x["method"], x["served_on"], x["actor"]) for x in shown["services"]] == [
         ("electronic", "2026-02-06", "bob"), ("post", "2026-02-09", "alice")]
@@ -612,14 +614,14 @@ def test_service_refusals(svc):
                                         ("post", "2026-02-11", "alice", "bad_date"),  # in the future
                                         ("post", "2026-02-09", "mallory", "unknown_user")):
             with pytest.raises(BadInput) as info:
-                documents.serve_notice(svc, number, method, on, actor)
+                svc.documents.serve(number, method, on, actor)
             assert info.value.code == code, (method, on, actor)
         with pytest.raises(BadInput, match="没有文号为"):
-            documents.serve_notice(svc, "郑医保信评〔2026〕99号", "post", "2026-02-09", "alice")
+            svc.documents.serve("郑医保信评〔2026〕99号", "post", "2026-02-09", "alice")
         with pytest.raises(Refused) as info:
-            documents.serve_notice(svc, number, "post", "2026-02-09", "audrey")
+            svc.documents.serve(number, "post", "2026-02-09", "audrey")
         assert info.value.exit_code == 3
-    assert documents.show_notice(svc, number)["services"] == []
+    assert svc.documents.show(number)["services"] == []
 
 
 # -- the command line ------------------------------------------------------------------------------------------------
@@ -668,6 +670,6 @@ def test_cli_notice_pdf_show_and_served(tmp_path):
 def test_weasyprint_is_imported_only_to_render():
     probe = ("import sys\nfrom workflows.cli import main\n"
              "try:\n    main(['notice', 'show', '--help'])\nexcept SystemExit:\n    pass\n"
-             "import workflows.documents, notices\n"
+             "import workflows.services.documents, notices\n"
              "assert 'weasyprint' not in sys.modules, 'weasyprint imported'\n")
     subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, timeout=60)

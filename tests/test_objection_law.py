@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
-from conftest import HOSPITAL_USCC, PERSON_ID, at
+from conftest import HOSPITAL_USCC, PERSON_ID, at, publish as publish_evaluation
 from states.archive import DisclosureError, check_bad_disclosure, check_good_disclosure, disclosed_until, in_use
 from workflows.clock import frozen_at
 from workflows.errors import Refused
@@ -19,26 +19,26 @@ from workflows.store.tables import archive_entries, archive_status, cases, notic
 
 def publish(svc, when="2026-02-06 09:00", score="78.5", year=2025, key=HOSPITAL_USCC):
     try:
-        svc.add_subject("郑州市示例医院", "hospital", HOSPITAL_USCC, None)
+        svc.deployment.add_subject("郑州市示例医院", "hospital", HOSPITAL_USCC, None)
     except Exception:  # noqa: BLE001 - registered by an earlier call
         pass
     with frozen_at(at(when)):
-        return svc.publish_evaluation(key, year, score, "alice")["case_id"]
+        return publish_evaluation(svc, key, year, score, "alice")["case_id"]
 
 
 def objection(svc, ev, when="2026-02-25 09:00", received="2026-02-24", **extra):
     inputs = {"grounds": "1,2", "received": received, "materials": "异议申请表,检查记录", "reason": "扣分缺少依据", **extra}
     with frozen_at(at(when)):
-        return svc.open_case("objection", ev, "alice", inputs)
+        return svc.cases.open("objection", "alice", inputs, parent=ev)
 
 
 def act(svc, case, trigger, actor, when, **inputs):
     with frozen_at(at(when)):
-        return svc.act(case, trigger, actor, inputs)
+        return svc.cases.act(case, trigger, actor, inputs)
 
 
 def window(svc, ev):
-    return next(t for t in svc.show_case(ev)["timers"] if t["name"] == "objection_window")
+    return next(t for t in svc.cases.show(ev)["timers"] if t["name"] == "objection_window")
 
 
 def counts(svc):
@@ -56,7 +56,7 @@ def test_refusal_for_form_while_the_window_runs_restores_it_to_its_last_day(svc)
     out = act(svc, obj, "refuse", "alice", "2026-02-26 10:00", reason="未说明理由")
     assert out["parent"]["state"] == "published"
     assert (window(svc, ev)["status"], window(svc, ev)["last_day"]) == ("running", "2026-03-05")
-    text = svc.show_notice(out["notice"])["text"]
+    text = svc.documents.show(out["notice"])["text"]
     assert "自即日起确定" not in text
     # the subject may object again within the same window, and it is timely
     again = objection(svc, ev, when="2026-03-05 16:00", received="2026-03-05")
@@ -69,9 +69,9 @@ def test_withdrawal_after_the_window_ended_makes_the_result_final_at_that_moment
     act(svc, obj, "accept", "alice", "2026-02-25 10:00")
     out = act(svc, obj, "withdraw", "alice", "2026-03-10 10:00", statement="书面撤回")
     assert out["parent"]["state"] == "final"
-    log = svc.audit_log(ev)[-1]
+    log = svc.audit.log(ev)[-1]
     assert log["trigger"] == "objection_closed" and log["effective_at"].startswith("2026-03-10T10:00")
-    archive = svc.show_subject(HOSPITAL_USCC)["archive"]
+    archive = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]
     assert [(e["determined_on"], e["in_use"]) for e in archive] == [("2026-03-10", True)]
 
 
@@ -82,14 +82,14 @@ def test_request_completion_then_complete_then_accept(svc):
     obj = objection(svc, ev, materials="", reason="")["case_id"]
     out = act(svc, obj, "request_completion", "alice", "2026-02-25 10:00", missing="异议理由说明及证明材料")
     assert out["state"] == "completion_requested"
-    show = svc.show_case(obj)
+    show = svc.cases.show(obj)
     timers = {t["name"]: t for t in show["timers"]}
     assert timers["completion"]["last_day"] == "2026-03-03"  # 5 working days from 02-25 (Saturday 02-28 is worked)
     assert timers["handling"]["status"] == "running"  # the handling clock keeps running
-    text = svc.show_notice(out["notice"])["text"]
+    text = svc.documents.show(out["notice"])["text"]
     assert "补正" in text and "2026年3月3日" in text
     act(svc, obj, "complete", "alice", "2026-03-02 10:00", materials="异议申请表,扣分明细", reason="扣分缺少依据")
-    show = svc.show_case(obj)
+    show = svc.cases.show(obj)
     assert show["state"] == "received" and show["data"]["materials"] == ["异议申请表", "扣分明细"]
     assert {t["name"]: t["status"] for t in show["timers"]}["completion"] == "stopped"
     assert act(svc, obj, "accept", "alice", "2026-03-02 11:00")["state"] == "under_review"
@@ -99,16 +99,16 @@ def test_completion_deadline_expiry_refuses_for_form_by_itself(svc):
     ev = publish(svc)
     obj = objection(svc, ev, materials="", reason="")["case_id"]
     act(svc, obj, "request_completion", "alice", "2026-02-25 10:00", missing="证明材料")
-    assert [f for f in svc.sweep(at("2026-03-03 23:59"))["fired"] if f["case_id"] == obj] == []
-    out = svc.sweep(at("2026-03-04 00:00"))
+    assert [f for f in svc.sweep.run_once(at("2026-03-03 23:59"))["fired"] if f["case_id"] == obj] == []
+    out = svc.sweep.run_once(at("2026-03-04 00:00"))
     fired = [(f["case_id"], f["trigger"], f["state"]) for f in out["fired"]]
     assert (obj, "completion_expired", "refused") in fired
     # the window still runs (its last day is 03-05): the result waits for it, then becomes final
-    assert svc.show_case(ev)["state"] == "published" and window(svc, ev)["status"] == "running"
-    svc.sweep(at("2026-03-06 00:00"))
-    assert svc.show_case(ev)["state"] == "final"
-    refusal = next(n for n in svc.show_case(obj)["notices"] if n["title"] == "信用评价结果异议不予受理告知书")
-    text = svc.show_notice(refusal["number"])["text"]
+    assert svc.cases.show(ev)["state"] == "published" and window(svc, ev)["status"] == "running"
+    svc.sweep.run_once(at("2026-03-06 00:00"))
+    assert svc.cases.show(ev)["state"] == "final"
+    refusal = next(n for n in svc.cases.show(obj)["notices"] if n["title"] == "信用评价结果异议不予受理告知书")
+    text = svc.documents.show(refusal["number"])["text"]
     assert "补正期限已于2026年3月3日届满" in text and "行政复议" in text
 
 
@@ -116,18 +116,18 @@ def test_completion_deadline_expiry_refuses_for_form_by_itself(svc):
 
 def test_an_objection_posted_within_the_window_is_timely_though_received_after_it(svc):
     ev = publish(svc)
-    svc.sweep(at("2026-03-06 00:00"))  # the window ended on 03-05: final
+    svc.sweep.run_once(at("2026-03-06 00:00"))  # the window ended on 03-05: final
     out = objection(svc, ev, when="2026-03-09 09:00", received="2026-03-09", posted="2026-03-05")
     assert out["state"] == "received" and out["parent"]["state"] == "under_objection"
-    data = svc.show_case(out["case_id"])["data"]
+    data = svc.cases.show(out["case_id"])["data"]
     assert (data["posted_on"], data["filed_on"], data["received_on"]) == ("2026-03-05", "2026-03-05", "2026-03-09")
-    handling = next(t for t in svc.show_case(out["case_id"])["timers"] if t["name"] == "handling")
+    handling = next(t for t in svc.cases.show(out["case_id"])["timers"] if t["name"] == "handling")
     assert handling["start_day"] == "2026-03-09"  # handled within 15 working days of receipt
 
 
 def test_posted_after_the_window_is_late_and_posted_after_receipt_is_refused(svc):
     ev = publish(svc)
-    svc.sweep(at("2026-03-06 00:00"))
+    svc.sweep.run_once(at("2026-03-06 00:00"))
     late = objection(svc, ev, when="2026-03-09 09:00", received="2026-03-09", posted="2026-03-06")
     assert late["state"] == "refused"
     before = counts(svc)
@@ -139,7 +139,7 @@ def test_posted_after_the_window_is_late_and_posted_after_receipt_is_refused(svc
 
 def test_the_same_late_filing_is_not_registered_twice(svc):
     ev = publish(svc)
-    svc.sweep(at("2026-03-06 00:00"))
+    svc.sweep.run_once(at("2026-03-06 00:00"))
     first = objection(svc, ev, when="2026-03-09 09:00", received="2026-03-09")
     assert first["state"] == "refused"
     before = counts(svc)
@@ -174,8 +174,8 @@ def test_disclosure_periods_follow_art_30():
                                                       ("75", "evaluation", None), ("65", "bad", "2027-03-06")])
 def test_every_final_grade_enters_the_archive_with_its_period(svc, score, kind, until):
     publish(svc, score=score)
-    svc.sweep(at("2026-03-06 00:00"))
-    (entry,) = svc.show_subject(HOSPITAL_USCC)["archive"]
+    svc.sweep.run_once(at("2026-03-06 00:00"))
+    (entry,) = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]
     assert {k: entry[k] for k in ("kind", "category", "determined_on", "disclosed_until", "in_use", "superseded_by")} == {
         "kind": kind, "category": "evaluation_grade", "determined_on": "2026-03-06", "disclosed_until": until,
         "in_use": True, "superseded_by": None}
@@ -184,17 +184,17 @@ def test_every_final_grade_enters_the_archive_with_its_period(svc, score, kind, 
 
 def test_an_upheld_objection_after_finality_supersedes_the_d_entry_at_once(svc):
     ev = publish(svc, score="65")  # D
-    svc.sweep(at("2026-03-06 00:00"))
-    (d_entry,) = svc.show_subject(HOSPITAL_USCC)["archive"]
+    svc.sweep.run_once(at("2026-03-06 00:00"))
+    (d_entry,) = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]
     assert d_entry["kind"] == "bad" and d_entry["in_use"]
     # received on the window's last day, registered after the result became final: reopens it
     obj = objection(svc, ev, when="2026-03-06 09:00", received="2026-03-05")["case_id"]
-    entries = svc.show_subject(HOSPITAL_USCC)["archive"]
+    entries = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]
     assert [(e["in_use"], e["statuses"]) for e in entries] == [(False, ["disputed"])]  # not used while handled
     act(svc, obj, "accept", "alice", "2026-03-06 10:00")
     act(svc, obj, "propose_uphold", "alice", "2026-03-09 10:00", score="72", findings="两项扣分缺少依据")
     act(svc, obj, "approve", "bob", "2026-03-10 10:00")
-    old, new = svc.show_subject(HOSPITAL_USCC)["archive"]
+    old, new = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]
     assert (old["in_use"], old["superseded_by"]) == (False, new["id"])
     assert (new["kind"], new["in_use"], new["disclosed_until"]) == ("evaluation", True, None)
     assert "72.00分，C级" in new["facts"]
@@ -204,30 +204,30 @@ def test_an_upheld_objection_after_finality_supersedes_the_d_entry_at_once(svc):
 
 def test_next_years_result_supersedes_last_years_c(svc):
     publish(svc, score="75", year=2024, when="2025-02-10 09:00")
-    svc.sweep(at("2025-03-10 00:00"))
+    svc.sweep.run_once(at("2025-03-10 00:00"))
     publish(svc, score="95", year=2025)
-    svc.sweep(at("2026-03-06 00:00"))
-    c_entry, a_entry = svc.show_subject(HOSPITAL_USCC)["archive"]
+    svc.sweep.run_once(at("2026-03-06 00:00"))
+    c_entry, a_entry = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]
     assert (c_entry["kind"], c_entry["in_use"], c_entry["superseded_by"]) == ("evaluation", False, a_entry["id"])
     assert (a_entry["kind"], a_entry["in_use"]) == ("good", True)
 
 
 def test_the_archive_is_append_only_in_the_database(svc):
     publish(svc)
-    svc.sweep(at("2026-03-06 00:00"))
+    svc.sweep.run_once(at("2026-03-06 00:00"))
     for stmt in (update(archive_entries).values(facts="改写"), delete(archive_entries)):
         with pytest.raises(DBAPIError):
             with svc.db.begin() as conn:
                 conn.execute(stmt)
-    assert svc.show_subject(HOSPITAL_USCC)["archive"][0]["facts"].endswith("C级")
+    assert svc.deployment.show_subject(HOSPITAL_USCC)["archive"][0]["facts"].endswith("C级")
 
 
 def test_subject_show_lists_the_archive_for_a_person(svc):
-    svc.add_subject("张三", "practitioner", None, PERSON_ID)
+    svc.deployment.add_subject("张三", "practitioner", None, PERSON_ID)
     with frozen_at(at("2026-02-06 09:00")):
-        svc.publish_evaluation(PERSON_ID, 2025, "60", "alice")
-    svc.sweep(at("2026-03-06 00:00"))
-    out = svc.show_subject(PERSON_ID)
+        publish_evaluation(svc, PERSON_ID, 2025, "60", "alice")
+    svc.sweep.run_once(at("2026-03-06 00:00"))
+    out = svc.deployment.show_subject(PERSON_ID)
     (entry,) = out["archive"]
     assert set(entry) >= {"kind", "category", "facts", "determined_on", "disclosed_until", "in_use", "superseded_by"}
     assert entry["kind"] == "bad" and entry["disclosed_until"] == "2027-03-06"
@@ -252,8 +252,8 @@ def test_a_result_maintained_after_reopening_keeps_its_entry_and_its_day(svc, ou
     """A timely objection registered after the window made the result final, then dismissed (or
     withdrawn): nothing is re-determined; the original entry is in use again with its original day."""
     ev = publish(svc, score="65")  # D, final on 2026-03-06
-    svc.sweep(at("2026-03-06 00:00"))
-    (original,) = svc.show_subject(HOSPITAL_USCC)["archive"]
+    svc.sweep.run_once(at("2026-03-06 00:00"))
+    (original,) = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]
     obj = objection(svc, ev, when="2026-03-06 09:00", received="2026-03-05")["case_id"]
     if outcome == "dismissed":
         act(svc, obj, "accept", "alice", "2026-03-06 10:00")
@@ -262,11 +262,11 @@ def test_a_result_maintained_after_reopening_keeps_its_entry_and_its_day(svc, ou
     else:
         out = act(svc, obj, "withdraw", "alice", "2026-03-10 10:00", statement="书面撤回")
     assert out["parent"]["state"] == "final"
-    (entry,) = svc.show_subject(HOSPITAL_USCC)["archive"]  # no second entry
+    (entry,) = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]  # no second entry
     assert entry["id"] == original["id"] and entry["in_use"] and entry["statuses"] == []
     assert (entry["determined_on"], entry["disclosed_until"]) == ("2026-03-06", "2027-03-06")
-    texts = [svc.show_notice(n["number"])["text"] for n in svc.show_case(ev)["notices"][-1:]]
-    texts.append(svc.show_notice(out["notice"])["text"])
+    texts = [svc.documents.show(n["number"])["text"] for n in svc.cases.show(ev)["notices"][-1:]]
+    texts.append(svc.documents.show(out["notice"])["text"])
     for text in texts:
         assert "2026年3月6日确定" in text and "确定日期不变" in text
         assert "自2026年3月10日起确定" not in text and "自2026年3月10日起记入" not in text

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from conftest import at, make_services
+from conftest import at, make_services, publish
 
 N_CASES = 60
 WAIT = 300  # seconds: a bound on each wait, never an expectation of speed
@@ -88,14 +88,14 @@ def _seed(url: str, home: Path) -> list[int]:
     from workflows.clock import frozen_at
 
     svc = make_services(url, home)
-    svc.init(department_name="郑州市医疗保障局", number_prefix="郑医保")
-    svc.add_user("alice", ["handler"])
+    svc.deployment.init(department_name="郑州市医疗保障局", number_prefix="郑医保")
+    svc.deployment.add_user("alice", ["handler"])
     cases = []
     with frozen_at(at("2026-01-05 09:00")):
         for i in range(N_CASES):
             first17 = f"41010519800101{i:03d}"
-            sid = svc.add_subject(f"参保人{i}", "insured", None, first17 + id_check_digit(first17))["id"]
-            cases.append(svc.publish_evaluation(str(sid), 2025, "75", "alice")["case_id"])
+            sid = svc.deployment.add_subject(f"参保人{i}", "insured", None, first17 + id_check_digit(first17))["id"]
+            cases.append(publish(svc, str(sid), 2025, "75", "alice")["case_id"])
     svc.db.dispose()
     return cases
 

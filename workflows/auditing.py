@@ -1,5 +1,8 @@
 """The audit trail end to end (docs/audit.md; docs/rules.md §8): checkpoints, verification, export.
 
+Functions on a database engine, no service state: `workflows/services/audit.py` (`svc.audit`) calls them,
+and the engine calls `refuse_read_only`.
+
 Tamper-proof where the database can enforce it: migration 0002 puts triggers on `transitions`,
 `notices`, `checkpoints` and `checkpoint_heads` that refuse UPDATE and DELETE (and TRUNCATE on
 PostgreSQL). Tamper-evident where it cannot (an attacker with DDL rights drops the triggers):
@@ -642,30 +645,3 @@ def _file_sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-# -- the service functions (mixed into workflows.services.Services) ------------------------------------------
-
-class AuditServices:
-    """Use cases of the audit trail; `self.db` is the SQLAlchemy engine."""
-
-    db: DbEngine
-
-    def verify_audit(self, checkpoint_file: str | None = None) -> dict:
-        return verify(self.db, checkpoint_file)
-
-    def write_checkpoint(self) -> dict:
-        return write_checkpoint(self.db)
-
-    def daily_checkpoint(self) -> dict | None:
-        return daily_checkpoint(self.db)
-
-    def list_checkpoints(self) -> list[dict]:
-        return list_checkpoints(self.db)
-
-    def export_checkpoint(self, path: str, checkpoint_id: int | None = None) -> dict:
-        return export_checkpoint(self.db, path, checkpoint_id)
-
-    def export_audit_log(self, path: str, fmt: str = "jsonl", since: date | None = None,
-                         case_id: int | None = None) -> dict:
-        return export_log(self.db, path, fmt, since, case_id)

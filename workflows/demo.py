@@ -170,7 +170,10 @@ class _Story:
         year = self.years[key] = self.day(n).year - 1  # a year's results are published during the next
 
         def step():
-            out = self.services.publish_evaluation(str(self.subject_ids[key]), year, score, "zhangmin")
+            out = self.services.cases.open("evaluation", "zhangmin", {"year": year, "score": score},
+                                           subject=str(self.subject_ids[key]))
+            if SUBJECT_BY_KEY[key].id_number:  # a person's result is not published: served in person the same day
+                self.services.documents.serve(out["notice"], "direct", self.day(n), "zhangmin")
             self.evaluations[key] = out["case_id"]
             self.notes[out["case_id"]] = note
         self.on(n, hm, step)
@@ -184,17 +187,17 @@ class _Story:
         def step():
             inputs = {"grounds": grounds, "received": self.day(received).isoformat(), "materials": materials,
                       "reason": "" if bare else reason.format(year=self.years[key])}
-            out = self.services.open_case("objection", self.evaluations[key], actor, inputs)
+            out = self.services.cases.open("objection", actor, inputs, parent=self.evaluations[key])
             self.objections[key] = out["case_id"]
             self.notes[out["case_id"]] = note
         self.on(n, hm, step)
 
     def act(self, key: str, n: int, hm: str, trigger: str, actor: str, **inputs) -> None:
-        self.on(n, hm, lambda: self.services.act(self.objections[key], trigger, actor, inputs))
+        self.on(n, hm, lambda: self.services.cases.act(self.objections[key], trigger, actor, inputs))
 
     def sweep(self, n: int) -> None:
         def step():
-            out = self.services.sweep(self.at(n, "00:05"))
+            out = self.services.sweep.run_once(self.at(n, "00:05"))
             trouble = out.get("skipped") or out.get("failed")
             if trouble:  # the story after it would not be the one told: stop here
                 raise CreditflowError(f"the demo's deadline sweep of {self.day(n)} did not run cleanly: {trouble}")
@@ -345,13 +348,14 @@ def fill_demo(services, today: date | None = None) -> dict:
     today = today or clock.today()
     _refuse_unless_empty(services)
     story = _Story(services, today)  # computes the ladder first: a date outside the calendar fails here
-    init = services.init(**DEPARTMENT)
-    present = {u["name"] for u in services.list_users()}
+    init = services.deployment.init(**DEPARTMENT)
+    present = {u["name"] for u in services.deployment.list_users()}
     for name, _, roles, _ in USERS:
         if name not in present:
-            services.add_user(name, list(roles))
+            services.deployment.add_user(name, list(roles))
     for subj in SUBJECTS:
-        story.subject_ids[subj.key] = services.add_subject(subj.name, subj.type, subj.uscc, subj.id_number)["id"]
+        story.subject_ids[subj.key] = services.deployment.add_subject(subj.name, subj.type, subj.uscc,
+                                                                      subj.id_number)["id"]
     _plan(story)
     story.run()
     return _summary(services, story, init["deployment"])

@@ -1,6 +1,6 @@
 """The deployment's identity: who issues the notices, and where a decision can be challenged.
 
-Four settings in table `deployment`, set by `creditflow init` (`Services.init`):
+Four settings in table `deployment`, set by `creditflow init` (`svc.deployment.init`):
 
 * ``department_name``: the issuing department (发文机关, GB/T 9704-2012 7.2.4), e.g. 郑州市医疗保障局;
 * ``number_prefix``: its code in the document numbers (机关代字 of the 发文字号, 7.2.5), e.g. 郑医保;

@@ -1,9 +1,9 @@
 """The Prefect flows that drive the clocks. Thin: each calls one use case and logs a short summary.
 
-* ``sweep-deadlines``: ``Services.sweep`` for the current instant (or an explicit ``as_of``), in
+* ``sweep-deadlines``: ``svc.sweep.run_once`` for the current instant (or an explicit ``as_of``), in
   batches, each timer in its own transaction; failures become incidents retried later with back-off;
   reminders go out before agency-side deadlines. The sweep also writes the day's audit checkpoint.
-* ``audit-checkpoint``: ``Services.daily_checkpoint`` on its own daily schedule (idempotent per day),
+* ``audit-checkpoint``: ``svc.audit.daily_checkpoint`` on its own daily schedule (idempotent per day),
   so the seal is written even on a day when nothing is swept.
 
 Deadlines live in the database; Prefect holds no timer per deadline. Served by ``creditflow serve``
@@ -64,7 +64,7 @@ def sweep_deadlines(as_of: datetime | None = None, batch: int = DEFAULT_BATCH) -
     logger = get_run_logger()
     services = _services()
     try:
-        result = services.sweep(as_of or clock.now(), batch)
+        result = services.sweep.run_once(as_of or clock.now(), batch)
     finally:
         services.db.dispose()
     summary = summarize(result)
@@ -84,7 +84,7 @@ def audit_checkpoint() -> dict:
     logger = get_run_logger()
     services = _services()
     try:
-        written = services.daily_checkpoint()
+        written = services.audit.daily_checkpoint()
     finally:
         services.db.dispose()
     if written is None:

@@ -27,20 +27,19 @@ def main() -> None:
 
     import notice_story
     from conftest import make_services
-    from workflows import documents
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         svc = make_services(f"sqlite:///{tmp / 'story.db'}", tmp)
-        svc.init(department_name="郑州市医疗保障局", number_prefix="郑医保", reconsideration_body="郑州市人民政府",
+        svc.deployment.init(department_name="郑州市医疗保障局", number_prefix="郑医保", reconsideration_body="郑州市人民政府",
                  court="郑州铁路运输法院")
         for name, roles in (("alice", ["handler"]), ("bob", ["approver"]), ("carol", ["handler", "approver"])):
-            svc.add_user(name, roles)
+            svc.deployment.add_user(name, roles)
         entries = notice_story.run(svc, override_dir=tmp)
         for filename, (template, wanted) in SHOWN.items():
             entry = next(e for e in entries if e["template"] == template and wanted(e))
             pdf = tmp / "notice.pdf"
-            pdf.write_bytes(documents.notice_pdf(svc, entry["number"])["pdf"])
+            pdf.write_bytes(svc.documents.pdf(entry["number"])["pdf"])
             for old in tmp.glob("page-*.png"):
                 old.unlink()
             subprocess.run(["pdftoppm", "-png", "-r", "80", str(pdf), str(tmp / "page")], check=True)

@@ -30,7 +30,7 @@ app.add_typer(calendar_cmd.app, name="calendar")
 app.command("init")(cases_cmd.init)
 app.add_typer(cases_cmd.user_app, name="user")
 app.add_typer(cases_cmd.subject_app, name="subject")
-app.add_typer(cases_cmd.evaluation_app, name="evaluation")
+app.add_typer(cases_cmd.evaluation_app)  # named in cases.py, with the alias
 app.add_typer(cases_cmd.case_app, name="case")
 app.add_typer(cases_cmd.audit_app, name="audit")
 app.command("sweep")(cases_cmd.sweep)

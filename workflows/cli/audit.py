@@ -34,7 +34,7 @@ def audit_verify(
     as_json: JsonOpt = False,
 ):
     """Recompute every hash chain and notice hash, compare with the latest checkpoint; exit 1 on any break."""
-    out = svc().verify_audit(checkpoint)
+    out = svc().audit.verify(checkpoint)
 
     def text() -> str:
         c = out["checked"]
@@ -67,9 +67,9 @@ def audit_checkpoint(
         from ..files import check_writable
 
         check_writable(output)  # before the checkpoint is written: an unwritable file changes nothing
-    out = s.write_checkpoint()
+    out = s.audit.write_checkpoint()
     if output:
-        out = {**out, "exported": s.export_checkpoint(output, out["id"])}
+        out = {**out, "exported": s.audit.export_checkpoint(output, out["id"])}
     emit(out, as_json, lambda: f"检查点 #{out['id']} 已写入（{_local(out['created_at'])}）：{out['case_count']} 个案件，"
                                f"{out['row_count']} 条日志，哈希 {out['hash']}"
                                + (f"；已导出到 {output}" if output else ""))
@@ -79,7 +79,7 @@ def audit_checkpoint(
 @audit_app.command("checkpoints")
 def audit_checkpoints(as_json: JsonOpt = False):
     """List the stored checkpoints, oldest first."""
-    rows = svc().list_checkpoints()
+    rows = svc().audit.list_checkpoints()
     emit({"checkpoints": rows}, as_json, lambda: "\n".join(
         ["编号\t写入时间\t案件数\t日志条数\t哈希"]
         + [f"#{c['id']}\t{_local(c['created_at'])}\t{c['case_count']}\t{c['row_count']}\t{c['hash']}" for c in rows])
@@ -95,7 +95,7 @@ def audit_export_checkpoint(
     as_json: JsonOpt = False,
 ):
     """Write a checkpoint (header line, then one head per case, JSON lines) to keep outside the system."""
-    out = svc().export_checkpoint(output, checkpoint_id)
+    out = svc().audit.export_checkpoint(output, checkpoint_id)
     emit(out, as_json, lambda: f"检查点 #{out['checkpoint']['id']} 已导出到 {out['file']}（SHA-256 {out['sha256']}）")
     return 0
 
@@ -119,7 +119,7 @@ def audit_export(
             day = date.fromisoformat(since)
         except ValueError:
             raise BadInput(f"--since takes a day YYYY-MM-DD, got {since!r}") from None
-    out = svc().export_audit_log(output, fmt, day, case_id)
+    out = svc().audit.export_log(output, fmt, day, case_id)
     emit(out, as_json, lambda: f"已导出 {out['rows']} 条日志（{out['cases']} 个案件）到 {out['file']}"
                                f"（{out['format']}，SHA-256 {out['sha256']}）")
     return 0

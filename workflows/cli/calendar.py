@@ -105,7 +105,7 @@ def reload(as_json: JsonOpt = False):
     Each deadline whose last day moves is logged like a transition and noticed to whoever it binds."""
     from ..services import Services
 
-    out = Services.from_settings().reload_calendar()
+    out = Services.from_settings().sweep.reload_calendar()
     emit(out, as_json, lambda: "\n".join(
         [f"日历版本 {out['calendar_version_before']} → {out['calendar_version']}：期限变更 {len(out['moved'])} 件，"
          f"确认未变 {len(out['confirmed'])} 件，无变化 {out['unchanged']} 件，失败 {len(out['failed'])} 件"]

@@ -110,10 +110,10 @@ def init(
 
         load_overrides(calendar_overrides)  # refuse a bad file before recording it
         write_settings_file(load_settings(), calendar_overrides=calendar_overrides)
-    from ..documents import font_settings
+    from ..services.deployment import font_settings
 
     fonts = font_settings(font)  # refuse a font that is not installed before recording anything
-    out = svc(check_schema=False).init(department_name=department, number_prefix=prefix,
+    out = svc(check_schema=False).deployment.init(department_name=department, number_prefix=prefix,
                                        reconsideration_body=reconsideration_body, court=court, rename=rename,
                                        actor=actor, **fonts)
 
@@ -158,14 +158,14 @@ def _roles_zh(roles) -> str:
 @user_app.command("add")
 def user_add(name: str, role: Annotated[str, typer.Option("--role", help="handler,approver,auditor")], as_json: JsonOpt = False):
     """Add a user with one or more roles (handler 经办人, approver 审核人, auditor 审计人员)."""
-    out = svc().add_user(name, [r.strip() for r in role.split(",") if r.strip()])
+    out = svc().deployment.add_user(name, [r.strip() for r in role.split(",") if r.strip()])
     emit(out, as_json, f"已添加用户 {out['name']}（{_roles_zh(out['roles'])}）")
 
 
 @user_app.command("list")
 def user_list(as_json: JsonOpt = False):
     """List the users and their roles."""
-    users = svc().list_users()
+    users = svc().deployment.list_users()
     emit({"users": users}, as_json, lambda: "\n".join(
         ["用户名\t角色"] + [f"{u['name']}\t{_roles_zh(u['roles'])}" for u in users]) if users else "尚无用户")
 
@@ -184,7 +184,7 @@ def subject_add(
     as_json: JsonOpt = False,
 ):
     """Register a credit subject with its unified social credit code or ID number (checked)."""
-    out = svc().add_subject(name, subject_type, uscc, id_number)
+    out = svc().deployment.add_subject(name, subject_type, uscc, id_number)
     emit(out, as_json, f"已登记信用主体 {out['id']}：{out['name']}（{out['identifier']}）")
 
 
@@ -192,7 +192,7 @@ def subject_add(
 def subject_show(key: Annotated[str, typer.Argument(metavar="ID_OR_CODE", help="信用主体编号或统一社会信用代码/身份证号码")],
                  as_json: JsonOpt = False):
     """A credit subject with its cases and its credit archive (entries in use and not)."""
-    out = svc().show_subject(key)
+    out = svc().deployment.show_subject(key)
 
     def text() -> str:
         lines = [f"信用主体 {out['id']}：{out['name']}（{out['type_label']}，{out['identifier']}）",
@@ -214,7 +214,7 @@ def subject_list(as_json: JsonOpt = False):
     """List the registered credit subjects."""
     from states.identifiers import SUBJECT_TYPES
 
-    rows = svc().list_subjects()
+    rows = svc().deployment.list_subjects()
     emit({"subjects": rows}, as_json, lambda: "\n".join(
         ["编号\t名称\t类型\t代码"]
         + [f"{s['id']}\t{s['name']}\t{SUBJECT_TYPES.get(s['type'], s['type'])}\t{s['identifier']}" for s in rows])
@@ -223,7 +223,8 @@ def subject_list(as_json: JsonOpt = False):
 
 # -- evaluations --------------------------------------------------------------------------------------------
 
-evaluation_app = typer.Typer(help="Evaluation results (信用评价结果).", no_args_is_help=True)
+# `evaluation publish`: a convenience alias of `case open evaluation` (named here, with the alias itself).
+evaluation_app = typer.Typer(name="evaluation", help="Evaluation results (信用评价结果).", no_args_is_help=True)
 
 
 @evaluation_app.command("publish")
@@ -235,12 +236,17 @@ def evaluation_publish(
     as_json: JsonOpt = False,
 ):
     """Publish a result today (by the clock); the 15-working-day objection window starts."""
-    out = svc().publish_evaluation(subject, year, score, actor)
-    show = svc().show_case(out["case_id"])
-    out = {**out, "grade": show["grade"], "score": show["score"],
-           "objection_window": next(t for t in show["timers"] if t["name"] == "objection_window")}
+    # A convenience alias of `case open evaluation` on a subject (the lead's allow-list in tests/test_layout.py).
+    services = svc()
+    out = services.cases.open("evaluation", actor, {"year": year, "score": score}, subject=subject)
+    show = services.cases.show(out["case_id"])
+    # The window runs from publication, or (a person's result, not published) from service: then it has not
+    # started yet, and the case says so.
+    window = next((t for t in show["timers"] if t["name"] == "objection_window"), None)
+    out = {**out, "grade": show["grade"], "score": show["score"], "objection_window": window}
+    when = f"异议期至 {window['last_day']}" if window else show.get("objection_window") or "异议期尚未起算"
     emit(out, as_json, f"评价结果已公布：案件 {out['case_id']}，{out['score']}分 {out['grade']}级，"
-                       f"异议期至 {out['objection_window']['last_day']}，告知书 {out['notice']}")
+                       f"{when}，告知书 {out['notice']}")
 
 
 # -- cases ---------------------------------------------------------------------------------------------------
@@ -269,8 +275,11 @@ def case_open(
     """Open a case (e.g. `case open objection --evaluation 3 --grounds 1,2 --received 2026-03-02`)."""
     # Every other option of this command is an input of the opening transition (also as --set key=…).
     inputs = merge_dedicated(ctx, parse_sets(sets), not_inputs=("kind", "actor", "evaluation", "parent", "sets", "as_json"))
-    out = svc().open_case(kind, evaluation if evaluation is not None else parent, actor, inputs)
-    emit(out, as_json, f"已立案 {out['case_id']}：{state_label(kind, out['state'])}，文书 {out['notice']}")
+    services = svc()
+    # `--evaluation` is a convenience alias of `--parent` for an objection (tests/test_layout.py allow-list).
+    out = services.cases.open(kind, actor, inputs, parent=evaluation if evaluation is not None else parent)
+    emit(out, as_json, lambda: f"已立案 {out['case_id']}：{state_label(services.registry, out['kind'], out['state'])}，"
+                               f"文书 {out['notice']}")
 
 
 @case_app.command("act")
@@ -283,15 +292,16 @@ def case_act(
     as_json: JsonOpt = False,
 ):
     """Fire TRIGGER on CASE as a user (refused with the rule if not allowed now)."""
-    out = svc().act(case_id, trigger, actor, parse_sets(sets), expected_version)
-    emit(out, as_json, lambda: f"案件 {out['case_id']} → {state_label(out['kind'], out['state'])}"
+    services = svc()
+    out = services.cases.act(case_id, trigger, actor, parse_sets(sets), expected_version)
+    emit(out, as_json, lambda: f"案件 {out['case_id']} → {state_label(services.registry, out['kind'], out['state'])}"
                                f"（版本 {out['version']}），文书 {out['notice']}")
 
 
 @case_app.command("actions")
 def case_actions(case_id: CaseArg, actor: AsOpt, as_json: JsonOpt = False):
     """The triggers USER may fire on CASE now."""
-    actions = svc().actions(case_id, actor)
+    actions = svc().cases.actions(case_id, actor)
     emit({"case_id": case_id, "actions": actions}, as_json, " ".join(actions) or "（当前无可办理事项）")
 
 
@@ -299,22 +309,21 @@ def case_actions(case_id: CaseArg, actor: AsOpt, as_json: JsonOpt = False):
 TIMER_STATUS = {"running": "计算中", "suspended": "中止计算", "stopped": "已停止", "fired": "已届满"}
 
 
-def _procedure(kind: str):
-    from states import PROCEDURES
+def _procedure(registry, kind: str):
+    """The latest declaration of `kind` in the services' registry, or None for a kind it does not hold."""
+    return registry.procedure(kind) if kind in registry else None
 
-    return PROCEDURES.get(kind)
 
-
-def state_label(kind: str, state: str) -> str:
-    proc = _procedure(kind)
+def state_label(registry, kind: str, state: str) -> str:
+    proc = _procedure(registry, kind)
     try:
         return proc.state(state).label if proc else state
     except KeyError:
         return state
 
 
-def timer_label(kind: str, name: str) -> str:
-    proc = _procedure(kind)
+def timer_label(registry, kind: str, name: str) -> str:
+    proc = _procedure(registry, kind)
     try:
         return proc.timer(name).label if proc else name
     except KeyError:
@@ -324,13 +333,14 @@ def timer_label(kind: str, name: str) -> str:
 @case_app.command("show")
 def case_show(case_id: CaseArg, as_json: JsonOpt = False):
     """A case: its state, subject, deadlines and notices."""
-    out = svc().show_case(case_id)
+    services = svc()
+    out = services.cases.show(case_id)
 
     def text() -> str:
         subject = f"，信用主体 {out['subject_name']}" if out.get("subject_name") else ""
         lines = [f"案件 {out['id']} {out['label']}：{out['state_label']}（版本 {out['version']}{subject}）"
                  + ("【已超期】" if out["overdue"] else "")]
-        lines += [f"  期限 {timer_label(out['kind'], t['name'])}：{TIMER_STATUS.get(t['status'], t['status'])}，"
+        lines += [f"  期限 {timer_label(services.registry, out['kind'], t['name'])}：{TIMER_STATUS.get(t['status'], t['status'])}，"
                   f"最后一日 {t['last_day']}" + ("（暂定）" if t["provisional"] else "")
                   for t in out["timers"]]
         lines += [f"  文书 {n['number']} {n['title']}（{n['issued_at']}）" for n in out["notices"]]
@@ -346,7 +356,7 @@ def case_explain(
     as_json: JsonOpt = False,
 ):
     """Every day a case's deadline counted or skipped, and why."""
-    out = svc().explain_timer(case_id, timer)
+    out = svc().cases.explain_timer(case_id, timer)
     emit(out, as_json, lambda: "\n".join(f"{d['date']}  {'计入' if d['counted'] else '不计'}  {d['label']}" for d in out["days"])
          + f"\n最后一日：{out['last_day']}（截止 {out['ends_at']}）")
 
@@ -363,19 +373,20 @@ def case_list(
     as_json: JsonOpt = False,
 ):
     """Open cases, most urgent first (overdue, then by the next deadline)."""
-    rows = svc().list_cases(kind, state, overdue, due_within, limit)
+    services = svc()
+    rows = services.cases.list(kind, state, overdue, due_within, limit)
 
     def text() -> str:
         if not rows:
             return "没有符合条件的案件"
         lines = ["案件\t类型\t状态\t信用主体\t督办\t最近期限\t最后一日"]
         for c in rows:
-            proc = _procedure(c["kind"])
+            proc = _procedure(services.registry, c["kind"])
             d = c["next_deadline"]
             lines.append("\t".join([
-                str(c["id"]), proc.label if proc else c["kind"], state_label(c["kind"], c["state"]),
+                str(c["id"]), proc.label if proc else c["kind"], state_label(services.registry, c["kind"], c["state"]),
                 c.get("subject_name") or "", "超期" if c["overdue"] else "",
-                timer_label(c["kind"], d["name"]) if d else "",
+                timer_label(services.registry, c["kind"], d["name"]) if d else "",
                 (d["last_day"] + ("（暂定）" if d["provisional"] else "")) if d else ""]))
         return "\n".join(lines)
 
@@ -391,11 +402,11 @@ audit_app = typer.Typer(help="The transition log.", no_args_is_help=True)
 def audit_log(case_id: CaseArg, as_json: JsonOpt = False):
     """A case's transition log, oldest first (instants in Asia/Shanghai)."""
     services = svc()
-    entries = services.audit_log(case_id)
+    entries = services.audit.log(case_id)
 
     def text() -> str:
-        kind = services.show_case(case_id)["kind"]
-        proc = _procedure(kind)
+        kind = services.cases.show(case_id)["kind"]
+        proc = _procedure(services.registry, kind)
         def label(e) -> str:  # the declared transition that made this step (the route it took)
             for t in proc.transitions if proc else ():
                 if t.trigger == e["trigger"] and (t.dest or e["from_state"]) == e["to_state"]:
@@ -405,7 +416,8 @@ def audit_log(case_id: CaseArg, as_json: JsonOpt = False):
         return "\n".join(["序号\t生效时间\t办理人\t操作\t状态变化\t文书"] + [
             f"{e['seq']}\t{e['effective_at']}{'（模拟时钟）' if e['clock_overridden'] else ''}\t{e['actor']}\t"
             f"{label(e)}（{e['trigger']}）\t"
-            f"{state_label(kind, e['from_state']) if e['from_state'] else '（立案）'} → {state_label(kind, e['to_state'])}\t"
+            f"{state_label(services.registry, kind, e['from_state']) if e['from_state'] else '（立案）'} → "
+            f"{state_label(services.registry, kind, e['to_state'])}\t"
             f"{e['notice_number'] or ''}" for e in entries])
 
     emit({"case_id": case_id, "entries": entries}, as_json, text)
@@ -440,7 +452,7 @@ def sweep(
             raise BadInput(f"--as-of {instant.astimezone(SHANGHAI).isoformat()} 晚于当前时间：只能补办已经到期的事项，"
                            "不能提前清理（creditflow policy: 时钟不可伪造）；请去掉 --as-of 或给出不晚于现在的时刻",
                            code="as_of_in_future")
-    out = svc().sweep(instant, batch=batch)
+    out = svc().sweep.run_once(instant, batch=batch)
     if out.get("skipped"):
         emit(out, as_json, lambda: f"未执行：{out['skipped']}")
         return 0
@@ -468,7 +480,7 @@ def incidents_list(
     """List open incidents (with --all, resolved ones too)."""
     if ctx.invoked_subcommand is not None:
         return
-    rows = svc().list_incidents(include_resolved=all_)
+    rows = svc().sweep.list_incidents(include_resolved=all_)
     emit({"incidents": rows}, as_json, lambda: "\n".join(
         [f"异常事件 {len(rows)} 件", "  编号\t案件\t期限/事项\t状态\t失败次数\t下次重试\t错误"] + [
             f"  {r['id']}\t案件 {r['case_id']}\t{r['timer']}/{r['work']}\t{r['status']}\t第{r['attempts']}次失败\t"
@@ -479,7 +491,7 @@ def incidents_list(
 @incidents_app.command("retry")
 def incidents_retry(incident_id: IncidentArg, as_json: JsonOpt = False):
     """Retry one incident now, without waiting for its back-off."""
-    out = svc().retry_incident(incident_id)
+    out = svc().sweep.retry_incident(incident_id)
     inc = out["incident"]
     emit(out, as_json, lambda: f"异常事件 {inc['id']}：{'已解决' if inc['status'] == 'resolved' else '仍未解决'}"
                                f"（{inc['resolution'] or inc['message']}）")

@@ -14,13 +14,13 @@ def demo(as_json: JsonOpt = False):
     """Fill an EMPTY database with a fictitious, clearly labelled demo bureau dated relative to today."""
     from ..demo import fill_demo
 
-    out = fill_demo(svc(check_schema=False))
-    emit(out, as_json, lambda: summary_text(out))
+    services = svc(check_schema=False)
+    out = fill_demo(services)
+    emit(out, as_json, lambda: summary_text(out, services.registry))
 
 
-def summary_text(out: dict) -> str:
+def summary_text(out: dict, registry) -> str:
     """What the demo holds, for a person: the bureau, users, subjects, cases by state, what falls due."""
-    from states import PROCEDURES
 
     d = out["department"]
     lines = [f"演示数据已生成 demo bureau created: {d['department_name']}，文号前缀 {d['number_prefix']}，"
@@ -31,7 +31,7 @@ def summary_text(out: dict) -> str:
              + "）",
              f"案件 cases: {out['cases']['total']}，文书 notices: {out['notices']}"]
     for kind, states in out["cases"]["by_kind"].items():
-        proc = PROCEDURES[kind]
+        proc = registry.procedure(kind)
         lines.append(f"  {proc.label} {kind}: "
                      + "，".join(f"{proc.state(s).label} {s} {n}" for s, n in states.items()))
     lines.append("3个工作日内到期 due within 3 working days:")

@@ -27,9 +27,7 @@ def _svc():
 @notice_app.command("show")
 def notice_show(number: str, as_json: JsonOpt = False):
     """The notice's text and metadata (addressee, hashes, stored PDF, service)."""
-    from ..documents import show_notice
-
-    out = show_notice(_svc(), number)
+    out = _svc().documents.show(number)
 
     def text() -> str:
         lines = [out["text"], "", f"文号：{out['number']}  受文对象：{out['addressee']}  印发：{out['issued_at']}",
@@ -51,13 +49,12 @@ def notice_pdf(
     """Write the notice's PDF: the same bytes on every export (stored at the first one)."""
     import sys
 
-    from ..documents import notice_pdf as export
     from ..files import check_writable, write_bytes
 
     to_stdout = str(output) == "-"
     if not to_stdout:
         check_writable(output)  # refused (exit 1) before the PDF is rendered and stored
-    out = export(_svc(), number)
+    out = _svc().documents.pdf(number)
     pdf = out.pop("pdf")
     if to_stdout:
         sys.stdout.buffer.write(pdf)
@@ -77,9 +74,7 @@ def notice_served(
     as_json: JsonOpt = False,
 ):
     """Record how and when the notice was served; the subject's periods run from service."""
-    from ..documents import serve_notice
-
-    out = serve_notice(_svc(), number, method, on, actor)
+    out = _svc().documents.serve(number, method, on, actor)
     emit(out, as_json, f"已登记送达：{out['number']}，{out['served_on']} {out['method_label']}（受送达人 {out['addressee']}）")
 
 
@@ -91,5 +86,5 @@ def notice_correct(
     as_json: JsonOpt = False,
 ):
     """Issue a correction notice (更正通知书) citing NUMBER; the stored notice itself never changes."""
-    out = _svc().correct_notice(number, correction, actor)
+    out = _svc().documents.correct(number, correction, actor)
     emit(out, as_json, f"已印发更正通知书 {out['notice']}（更正 {out['corrects']}）")

@@ -14,10 +14,11 @@ app = typer.Typer(help="Declared procedures (states, triggers, guards, timers, n
 @app.command("list")
 def procedure_list(as_json: Annotated[bool, typer.Option("--json")] = False):
     """List the declared procedures (case kinds) with their versions."""
-    from states import PROCEDURES
+    from states import REGISTRY
 
-    rows = [{"kind": p.kind, "version": p.version, "label": p.label, "parent_kind": p.parent_kind}
-            for p in PROCEDURES.values()]
+    rows = [{"kind": p.kind, "version": p.version, "label": p.label,
+             "parent_kind": p.parent_kinds[0] if p.parent_kinds else None, "parent_kinds": list(p.parent_kinds)}
+            for p in REGISTRY.procedures()]
     emit({"procedures": rows}, as_json, lambda: "\n".join(f"{r['kind']}\tv{r['version']}\t{r['label']}" for r in rows))
 
 
@@ -28,12 +29,13 @@ def procedure_show(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
     """One procedure's declaration: states, triggers, roles, guards, timers and notices."""
-    from states import PROCEDURES
-    from states import describe
+    from states import REGISTRY, describe
 
     from ..errors import BadInput
 
-    proc = PROCEDURES.get(kind)
-    if proc is None:
-        raise BadInput(f"unknown procedure {kind!r}; known: {', '.join(PROCEDURES)}", allowed=list(PROCEDURES))
-    emit(describe.as_dict(proc), as_json, lambda: describe.mermaid(proc) if mermaid else describe.markdown(proc))
+    if kind not in REGISTRY:
+        raise BadInput(f"unknown procedure {kind!r}; known: {', '.join(REGISTRY.kinds)}", allowed=list(REGISTRY.kinds))
+    proc = REGISTRY.procedure(kind)
+    policy = REGISTRY.policy(kind)  # the numbers it runs under: the deployment's, with the procedure's own
+    emit(describe.as_dict(proc, policy), as_json,
+         lambda: describe.mermaid(proc) if mermaid else describe.markdown(proc, policy))

@@ -3,7 +3,7 @@
 `serve` runs everything on the embedded SQLite default with nothing else to install:
 
 1. (``--demo``) fills an empty database with a demo bureau;
-2. recomputes the deadlines that counted a provisional calendar year (``Services.recompute_deadlines``);
+2. recomputes the deadlines that counted a provisional calendar year (``svc.sweep.recompute_deadlines``);
 3. starts Prefect's own server as a child process on SQLite under ``$CREDITFLOW_HOME/prefect/``,
    unless ``PREFECT_API_URL`` names a running one;
 4. sweeps once at once, so a restarted service catches up before anything else (the scheduled runs
@@ -67,7 +67,7 @@ def serve(
     try:
         if demo:
             _fill_demo(services)
-        recomputed = services.recompute_deadlines()
+        recomputed = services.sweep.recompute_deadlines()
         _say(f"暂定期限已按当前日历重新核算：最后一日变更 {len(recomputed['moved'])} 件，转为确定 "
              f"{len(recomputed['confirmed'])} 件，未变 {recomputed['unchanged']} 件，失败 {len(recomputed['failed'])} 件")
         services.db.dispose()
@@ -127,19 +127,17 @@ def _drain_prefect_logs() -> None:
 
 
 def _fill_demo(services) -> None:
-    from sqlalchemy import func, select
-
     from ..demo import fill_demo
-    from ..store.tables import cases
+    from ..store import cases_repo
 
     with services.uow() as uow:
-        existing = uow.conn.execute(select(func.count()).select_from(cases)).scalar_one()
+        existing = cases_repo.count(uow.conn)
     if existing:
         _say(f"数据库已有 {existing} 件案件，不再填充演示数据")
         return
     from .demo import summary_text
 
-    _say(summary_text(fill_demo(services)))
+    _say(summary_text(fill_demo(services), services.registry))
 
 
 def deploy(

@@ -1,0 +1,76 @@
+"""Use cases, by area. Each public method owns one transaction (unit of work, store/uow.py) and returns
+plain data, unless it documents why it needs more; interfaces (command line, HTTP, Prefect flows) are
+thin adapters over them.
+
+`Services` is the composition root only: the database, the settings, the registry of procedures, the
+engine (built on first use: the calendar takes a moment) and the units of work, handed explicitly to
+the areas:
+
+* `svc.deployment`: init, users, subjects (deployment.py)
+* `svc.cases`: open, act, actions, show, list, explain a deadline (cases.py)
+* `svc.documents`: notices after issue: show, PDF, service, correction (documents.py)
+* `svc.sweep`: the deadline sweep, incidents, new calendar data (sweep.py)
+* `svc.audit`: a case's log, verification, checkpoints, exports (audit.py)
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy.engine import Engine as DbEngine
+
+from states import REGISTRY
+from states.registry import Registry
+
+from ..engine import Engine
+from ..settings import Settings, load_settings
+from ..store import schema
+from ..store.db import engine_for
+from ..store.uow import UnitOfWork
+from .audit import AuditService
+from .cases import CaseService
+from .deployment import DeploymentService
+from .documents import DocumentService
+from .sweep import SweepService
+
+__all__ = ["AuditService", "CaseService", "DeploymentService", "DocumentService", "Services", "SweepService"]
+
+
+class Services:
+    def __init__(self, db: DbEngine, settings: Settings, registry: Registry | None = None):
+        registry = registry if registry is not None else REGISTRY
+        self.db = db
+        self.settings = settings
+        self.registry = registry
+        self.audit = AuditService(db, self.uow)
+        self.deployment = DeploymentService(db, self.uow, registry, database_url=settings.database_url,
+                                            settings_changed=self._settings_changed)
+        self.cases = CaseService(self.uow, self._engine, registry)
+        self.documents = DocumentService(self.uow, self._engine)
+        self.sweep = SweepService(self.uow, self._engine, registry, self.audit, settings,
+                                  sqlite=db.dialect.name == "sqlite")
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, *, check_schema: bool = True,
+                      registry: Registry | None = None) -> "Services":
+        settings = settings or load_settings()
+        svc = cls(engine_for(settings.database_url), settings, registry)
+        if check_schema:
+            schema.require_current(svc.db)
+        return svc
+
+    @cached_property
+    def engine(self) -> Engine:
+        from calendars import default_calendar
+
+        return Engine(default_calendar(self.settings.calendar_overrides), registry=self.registry)
+
+    def _engine(self) -> Engine:
+        return self.engine
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.db)
+
+    def _settings_changed(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.forget_settings()  # this process's next transition reads the new settings

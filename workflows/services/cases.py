@@ -1,0 +1,152 @@
+"""The cases area: open a case, act on it, and read it (show, list, the actions open to a user, a
+deadline explained day by day). Each method owns one transaction; nothing here knows a procedure by
+name: kinds, opening triggers, states and timers come from the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from calendars import Clock, compute, end_of_day, explain, explain_clock
+from states.registry import Registry, UnknownProcedure
+
+from .. import clock
+from ..engine import Engine, Request
+from ..errors import BadInput
+from ..inputs import choose
+from ..store import cases_repo, notices_repo, repo
+from ..store.uow import UnitOfWork
+from .common import outcome_dict, require_case, resolve_subject, timer_dict
+
+
+class CaseService:
+    def __init__(self, uow: Callable[[], UnitOfWork], engine: Callable[[], Engine], registry: Registry):
+        self.uow = uow
+        self._engine = engine  # built on first use: reading a case needs no calendar
+        self.registry = registry
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine()
+
+    # -- changing a case ----------------------------------------------------------------------------
+
+    def open(self, kind: str, actor: str, inputs: dict, *, subject: str | int | None = None,
+             parent: int | None = None, entry: int | None = None) -> dict:
+        """Open a case of `kind` (its code or label) by its declared opening trigger: on a subject (its
+        number or identifier), under a parent case, or on an archive entry, as the declaration allows."""
+        kind = choose(kind, self.registry.labels(), "case open 案件类型", code="unknown_kind")
+        proc = self.registry.procedure(kind)
+        trigger = proc.opening_trigger()
+        if trigger is None:
+            raise BadInput(f"{proc.label}案件只能由其他案件依程序开启，不能直接立案", code="not_openable")
+        with self.uow() as uow:
+            subject_id = resolve_subject(uow.conn, subject).id if subject is not None else None
+            out = self.engine.open(uow.conn, kind, Request(trigger, actor, inputs), subject_id=subject_id,
+                                   parent_id=parent, entry_id=entry)
+            uow.commit()
+        return outcome_dict(out)
+
+    def act(self, case_id: int, trigger: str, actor: str, inputs: dict, expected_version: int | None = None) -> dict:
+        with self.uow() as uow:
+            out = self.engine.advance(uow.conn, case_id, Request(trigger, actor, inputs, expected_version))
+            uow.commit()
+        return outcome_dict(out)
+
+    def actions(self, case_id: int, actor: str, *, detailed: bool = False) -> list:
+        """The triggers `actor` may fire on the case now; `detailed`: each with its label and inputs."""
+        with self.uow() as uow:
+            if detailed:
+                return self.engine.actions(uow.conn, case_id, actor)
+            return self.engine.available(uow.conn, case_id, actor)
+
+    # -- reading ----------------------------------------------------------------------------------------
+
+    def show(self, case_id: int) -> dict:
+        """A case as its declaration describes it, with its subject, deadlines, notices and related cases:
+        `parent` is the case it belongs to (or the case that opened it), `children` the cases under it
+        (relation "child") and those it opened as linked cases (relation "linked")."""
+        with self.uow() as uow:
+            conn = uow.conn
+            row = require_case(conn, case_id)
+            subject = repo.subject_row(conn, row.subject_id) if row.subject_id is not None else None
+            related = cases_repo.related(conn, row.id)
+            timer_rows = repo.timers_of(conn, row.id)
+            notice_rows = notices_repo.of_case(conn, row.id)
+        proc = self.registry.procedure(row.kind, row.declaration_version)
+        out = {
+            "id": row.id, "kind": row.kind, "label": proc.label, "state": row.state,
+            "state_label": proc.state(row.state).label, "final": row.is_final, "version": row.version,
+            "overdue": row.overdue, "parent": row.parent_id if row.parent_id is not None else row.opened_by,
+            "entry": row.entry_id, "subject_id": row.subject_id,
+            "subject_name": subject.name if subject is not None else None,
+            "children": [{"id": c.id, "kind": c.kind, "state": c.state, "state_label": self._state_label(c),
+                          "relation": "child" if c.parent_id == row.id else "linked"} for c in related],
+            "timers": [timer_dict(t) for t in timer_rows],
+            "notices": [{"number": n.number, "title": n.title, "hash": n.content_hash, "audience": n.audience,
+                         "issued_at": clock.local(n.issued_at)} for n in notice_rows],
+            "data": dict(row.data),
+        }
+        if proc.summary:
+            out.update(proc.summary(row))
+        return out
+
+    def _state_label(self, row) -> str:
+        return self.registry.procedure(row.kind, row.declaration_version).state(row.state).label
+
+    def explain_timer(self, case_id: int, timer_name: str) -> dict:
+        """Every day one of the case's deadlines counted or skipped, and why (by its name or label)."""
+        with self.uow() as uow:
+            row = require_case(uow.conn, case_id)
+            own = repo.timers_of(uow.conn, case_id)
+        try:
+            labels = {s.name: s.label for s in self.registry.procedure(row.kind, row.declaration_version).timers}
+        except UnknownProcedure:
+            labels = {}
+        wanted = (timer_name or "").strip()
+
+        def known_as(name: str) -> set[str]:  # its name, its label, and the label's short form before "（"
+            label = labels.get(name, "")
+            return {name, label, label.split("（")[0].strip()} - {""}
+
+        found = [t for t in own if wanted in known_as(t.name)]
+        if not found:
+            names = [t.name for t in own]
+            listed = "、".join(f"{n}（{labels[n].split('（')[0]}）" if n in labels else n for n in names) or "无"
+            raise BadInput(f"案件 {case_id} 没有期限 {wanted!r}；可选：{listed}（填写名称或中文名称均可）",
+                           code="unknown_timer", allowed=names)
+        t = found[0]
+        cal = self.engine.calendar
+        if t.unit == "working_days":
+            e = explain_clock(cal, Clock.from_dict(t.clock), clock.today())
+        else:
+            e = explain(cal, compute(cal, date.fromisoformat(t.clock["start"]), t.unit, t.clock["amount"]))
+        return {"case_id": case_id, "timer": t.name, "status": t.status, "clock": t.clock, **e.to_dict()}
+
+    def list(self, kind: str | None = None, state: str | None = None, overdue: bool = False,
+             due_within: int | None = None, limit: int = 500) -> list[dict]:
+        """Open cases (or those in `state`), most urgent first: overdue ones, then by the next deadline."""
+        if due_within is not None and due_within < 1:
+            raise BadInput("--due-within 须为不小于 1 的工作日数；请改为如 3 的整数")
+        if limit < 1:
+            raise BadInput("--limit 须为不小于 1 的案件数；请改为如 50 的整数")
+        if kind is not None:
+            kind = choose(kind, self.registry.labels(), "--kind 案件类型", code="unknown_kind")
+        if state is not None:
+            known: dict[str, str] = {}
+            for p in [*self.registry.procedures(), *self.registry.all_versions()]:  # the latest labels first
+                if kind is None or p.kind == kind:
+                    for st in p.states:
+                        known.setdefault(st.name, st.label)
+            of = f"{self.registry.label(kind)}案件的" if kind is not None else "案件"
+            state = choose(state, known, f"--state {of}状态", code="unknown_state")
+        due_by = None
+        if due_within is not None:
+            due_by = end_of_day(self.engine.calendar.nth_working_day_after(clock.today(), due_within))
+        with self.uow() as uow:
+            rows = cases_repo.listing(uow.conn, kind=kind, state=state, overdue=overdue, due_by=due_by, limit=limit)
+            nxt = cases_repo.next_deadlines(uow.conn, [r.id for r in rows if r.next_end is not None])
+        return [{"id": r.id, "kind": r.kind, "state": r.state, "overdue": r.overdue, "version": r.version,
+                 "subject_id": r.subject_id, "subject_name": r.subject_name, "parent": r.parent_id,
+                 "next_deadline": timer_dict(nxt[r.id]) if r.id in nxt else None} for r in rows]

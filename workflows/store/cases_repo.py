@@ -1,0 +1,63 @@
+"""Reading cases for people: lists, related cases, a subject's cases, a case's log. Never commits.
+
+The engine's reads of one case (`repo.case_row`, `repo.for_transition`, …) stay in `store/repo.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.engine import Connection
+
+from .tables import cases, subjects, timers, transitions
+
+LIVE = ("running", "suspended")  # a timer still counting (or paused): it has a deadline ahead
+
+
+def count(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(cases)).scalar_one()
+
+
+def of_subject(conn: Connection, subject_id: int):
+    """Every case of a subject, of every kind, oldest first."""
+    return conn.execute(select(cases).where(cases.c.subject_id == subject_id).order_by(cases.c.id)).all()
+
+
+def related(conn: Connection, case_id: int):
+    """The cases under this one (its children) and those it opened as linked cases, oldest first."""
+    return conn.execute(select(cases).where(or_(cases.c.parent_id == case_id, cases.c.opened_by == case_id))
+                        .order_by(cases.c.id)).all()
+
+
+def log_of(conn: Connection, case_id: int):
+    return conn.execute(select(transitions).where(transitions.c.case_id == case_id).order_by(transitions.c.seq)).all()
+
+
+def listing(conn: Connection, *, kind: str | None, state: str | None, overdue: bool, due_by: datetime | None,
+            limit: int):
+    """Open cases (or those in `state`), most urgent first: overdue ones, then by the next live deadline
+    (`next_end`), each with its subject's name. One grouped query finds each case's next deadline, so the
+    list costs the same however many timers have run out before."""
+    live = select(timers.c.case_id, func.min(timers.c.ends_at).label("next_end")) \
+        .where(timers.c.status.in_(LIVE)).group_by(timers.c.case_id).subquery()
+    q = select(cases, live.c.next_end, subjects.c.name.label("subject_name")) \
+        .outerjoin(live, live.c.case_id == cases.c.id).outerjoin(subjects, subjects.c.id == cases.c.subject_id)
+    if kind:
+        q = q.where(cases.c.kind == kind)
+    q = q.where(cases.c.state == state) if state else q.where(cases.c.is_final.is_(False))
+    if overdue:
+        q = q.where(cases.c.overdue.is_(True))
+    if due_by is not None:
+        q = q.where(live.c.next_end <= due_by)
+    q = q.order_by(cases.c.overdue.desc(), live.c.next_end.asc().nulls_last(), cases.c.id).limit(limit)
+    return conn.execute(q).all()
+
+
+def next_deadlines(conn: Connection, case_ids: list[int]) -> dict:
+    """Each case's earliest live timer row, by case id."""
+    nxt = {}
+    for t in conn.execute(select(timers).where(timers.c.case_id.in_(case_ids), timers.c.status.in_(LIVE))
+                          .order_by(timers.c.ends_at.desc(), timers.c.id.desc())):
+        nxt[t.case_id] = t  # ends up with the earliest
+    return nxt
