@@ -73,6 +73,9 @@ class Context:
         self.subject = subject
         # The case whose transition fired this one ({"case", "kind", "seq", "trigger"}), if another case did.
         self.cause = cause
+        # The case as this transition leaves it (state, data, timers), set once its effects are known: what
+        # the declared effects on related cases (opening, notifying) read.
+        self.after: CaseView | None = None
         # The event this transition records (the service of a notice: {"notice", "served_on", "issued_by", …}).
         self.event = event
         # Facts a refusing guard found, for its message (e.g. the earlier case it repeats).

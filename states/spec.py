@@ -145,7 +145,8 @@ class Link:
 class Open:
     """Open a case of `kind` in the same transaction (declared effect): as this case's child (its
     parent) or as a linked case (it names this case as its opener only). `trigger` is the new case's
-    system opening transition; `inputs` (ctx -> dict) its inputs; `when` a condition of this procedure."""
+    system opening transition; `inputs` (ctx -> dict) its inputs, read from `ctx.after` (this case as the
+    transition leaves it) or `ctx.inputs`; `when` a condition of this procedure."""
 
     kind: str
     trigger: str

@@ -11,20 +11,19 @@ procedure and per profile through the registry. Nothing here monkeypatches a pro
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import select
 
-from calendars import SHANGHAI, WorkingCalendar
 from conftest import HOSPITAL_USCC, at, make_services
 from notices import environment
 from states import REGISTRY, NEW, Registry, common
 from states.spec import (SERVED_TRIGGER, DeclarationError, Input, Notice, Open, Notify, Policy, PolicyNumber,
                          Procedure, State, TimerEffect, TimerSpec, Transition)
 from workflows.clock import frozen_at
-from workflows.engine import Engine, Request
+from workflows.engine import Engine
 from workflows.errors import BadInput, Refused
 from workflows.store import archive as archive_repo
 from workflows.store.tables import notice_services
@@ -68,7 +67,7 @@ def _source(version: int) -> Procedure:
                        timers=(TimerEffect("start", "urgent"),)),
             Transition("decide", ("open",), decided, "approver", "作出决定", N, effects=("withdraw_entry",),
                        opens=(Open("drill_follow", "opened_by_source", "child",
-                                   inputs=lambda ctx: {"note": f"来源案件{ctx.case.id}"}),
+                                   inputs=lambda ctx: {"note": f"来源案件{ctx.after.id}已{ctx.after.state}"}),
                               Open("drill_watch", "opened_by_source", "linked", when="watch_needed"))),
             Transition("correct", (decided,), None, "handler", "更正决定", N,
                        inputs=(Input("correction", "text", label="更正内容"),),
@@ -229,6 +228,8 @@ def test_deciding_opens_a_child_and_a_linked_case_and_a_correction_closes_the_li
         assert s.cases.show(o["case_id"])["parent"] == case
         assert s.audit.log(o["case_id"])[0]["inputs"]["caused_by"]["case"] == case
     child = s.cases.show(opened["drill_follow"]["case_id"])
+    # the opening inputs read the opener as the transition leaves it
+    assert s.audit.log(child["id"])[0]["inputs"]["note"] == f"来源案件{case}已decided"
     # the child's clock from the parent's data: 10 working days after 27 February (Saturday 28 February
     # is a make-up working day in the State Council's 2026 schedule)
     follow = {t["name"]: t for t in child["timers"]}["follow"]

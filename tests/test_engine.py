@@ -228,8 +228,8 @@ def test_uphold_with_four_eyes_adjusts_the_evaluation(svc):
     refused(svc, "FOUR-EYES", act, svc, obj, "approve", "carol", "2026-03-02 11:00")
     refused(svc, "ROLE", act, svc, obj, "approve", "alice", "2026-03-02 11:00")
     refused(svc, "READ-ONLY", act, svc, obj, "approve", "audrey", "2026-03-02 11:00")
-    assert svc.cases.actions(obj, "carol") == ["withdraw", "correct_notice"]
-    assert svc.cases.actions(obj, "bob") == ["approve", "return"]
+    assert svc.cases.actions(obj, "carol") == ["withdraw", "correct_notice", "notice_served"]
+    assert svc.cases.actions(obj, "bob") == ["approve", "return", "notice_served"]  # either role records service
     out = act(svc, obj, "approve", "bob", "2026-03-02 11:00")
     assert out["state"] == "upheld" and out["parent"]["state"] == "final"
     show = svc.cases.show(ev)
@@ -313,7 +313,10 @@ def test_document_numbers_are_gapless_per_series_and_year(svc):
 
 def test_case_list_sorted_by_urgency_and_due_within(svc):
     ev1 = publish(svc)["case_id"]
-    sid2 = str(svc.deployment.add_subject("张某", "insured", None, PERSON_ID)["id"])
+    from states.identifiers import uscc_check_char
+
+    pharmacy = "91410100MA0000002" + uscc_check_char("91410100MA0000002")
+    sid2 = str(svc.deployment.add_subject("郑州市某大药房", "pharmacy", pharmacy, None)["id"])  # published: window runs
     ev2 = publish(svc, when="2026-02-02 09:00", subject=sid2)["case_id"]
     with frozen_at(at("2026-02-10 09:00")):
         listed = svc.cases.list(kind="evaluation")

@@ -83,7 +83,7 @@ def _wait_text(log: Path, text: str, process: subprocess.Popen) -> None:
 
 
 def _seed(url: str, home: Path) -> list[int]:
-    """N evaluations published on 2026-01-05: all their objection windows are long over."""
+    """N persons' D results published on 2026-01-05: all their objection windows are long over."""
     from states.identifiers import id_check_digit
     from workflows.clock import frozen_at
 
@@ -95,7 +95,8 @@ def _seed(url: str, home: Path) -> list[int]:
         for i in range(N_CASES):
             first17 = f"41010519800101{i:03d}"
             sid = svc.deployment.add_subject(f"参保人{i}", "insured", None, first17 + id_check_digit(first17))["id"]
-            cases.append(publish(svc, str(sid), 2025, "75", "alice")["case_id"])
+            # D results are published (Henan measure Art. 29): each window runs from publication
+            cases.append(publish(svc, str(sid), 2025, "65", "alice")["case_id"])
     svc.db.dispose()
     return cases
 

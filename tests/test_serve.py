@@ -118,7 +118,8 @@ def test_serve_catches_up_fires_a_timer_that_falls_due_and_stops_its_children(ho
         assert (cf.path / "prefect" / "prefect.db").exists()  # Prefect's own SQLite under CREDITFLOW_HOME
 
         # Falls due while serving: published now with a past clock, its window long over.
-        during = cf("evaluation", "publish", "--subject", str(person), "--year", "2025", "--score", "91",
+        # A person's D result is published (Henan measure Art. 29), so its window runs from publication.
+        during = cf("evaluation", "publish", "--subject", str(person), "--year", "2025", "--score", "65",
                     "--as", "alice", now="2026-01-05T09:00:00+08:00")["case_id"]
         assert _window(cf, during)["status"] == "running"
         _wait_fired(cf, during, serve, out)

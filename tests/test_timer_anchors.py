@@ -3,7 +3,7 @@ data, an event; to an input date; hour clocks; and the ops an hour or appointmen
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 import pytest
 

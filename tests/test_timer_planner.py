@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -383,27 +382,40 @@ def test_the_plan_leaves_its_input_alone():
 
 
 def test_the_engine_turns_the_plan_into_its_statements_and_errors():
+    from states import REGISTRY, Registry
+    from states.context import Context
     from workflows.engine import Engine, Request
+    from workflows.engine.core import _Step
     from workflows.errors import Conflict, Refused
     from workflows.store import repo
 
-    engine = Engine(CAL, POLICY)
-    ctx = SimpleNamespace(today=d("2026-02-13"), now=instant("2026-02-13 09:00"))
+    engine = Engine(CAL, Registry([*REGISTRY.all_versions()], policy=REGISTRY.base_policy))
     row = stored(id=9)
-    after, writes, log = engine._timers(PROC, tr(TimerEffect("suspend", "handling"), TimerEffect("start", "reply")),
-                                        42, {"handling": row}, {}, ctx, Request("act", "alice", {}))
+
+    def step(t, timer_rows, req):
+        s = _Step(PROC, None, timer_rows, req, None, 1, None, None, None)
+        s.t, s.inputs = t, {}
+        s.ctx = Context(case=None, actor=None, inputs={}, today=d("2026-02-13"), now=instant("2026-02-13 09:00"),
+                        calendar=CAL, policy=POLICY)
+        return s
+
+    after, writes, log = engine._timers(step(tr(TimerEffect("suspend", "handling"), TimerEffect("start", "reply")),
+                                             [row], Request("act", "alice", {})), 42, {})
     assert [w[0] for w in writes] == [repo.UPDATE_TIMER, repo.INSERT_TIMER]
     assert list(writes[0][1])[:3] == ["b_case_id", "b_name", "status"] and writes[0][1]["b_case_id"] == 42
     assert list(writes[1][1])[:2] == ["case_id", "name"] and writes[1][1]["case_id"] == 42
     assert isinstance(log, list) and [e["op"] for e in log] == ["suspend", "start"] and set(after) == {"handling", "reply"}
     with pytest.raises(Refused) as info:
-        engine._timers(PROC, tr(TimerEffect("resume", "reply")), 42, {}, {}, ctx, Request("act", "alice", {}))
+        engine._timers(step(tr(TimerEffect("resume", "reply")), [], Request("act", "alice", {})), 42, {})
     assert (info.value.code, info.value.article, info.value.message) == (
         "TIMER", NOT_RUNNING_ARTICLE, "期限 reply 未在计算中，不能恢复")
     with pytest.raises(Conflict) as info:
-        engine._timers(PROC, tr(), 42, {"handling": row}, {}, ctx,
-                       Request("handling_overdue", "system", {}, fired_timer=10))
+        engine._timers(step(tr(), [row], Request("handling_overdue", "system", {}, fired_timer=10)), 42, {})
     assert info.value.message == "期限 10 已不在计算中（已处理过）"
+    with pytest.raises(Refused) as info:  # a start on a day the case does not hold
+        engine._timers(step(tr(TimerEffect("start", "reply", anchor="data:determined_on")), [],
+                            Request("act", "alice", {})), 42, {})
+    assert info.value.code == "TIMER-ANCHOR"
 
 
 # -- property ---------------------------------------------------------------------------------------

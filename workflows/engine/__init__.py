@@ -1,4 +1,5 @@
-"""The engine: the one way a case changes state (core.py), who may fire what (origin.py), and what a
+"""The engine: the one way a case changes state (core.py), who may fire what (origin.py), what a transition
+writes besides its own rows (records.py: archive, service), and what a
 notice's template sees (notice.py)."""
 
 from .core import NUMBER_PLACEHOLDER, Engine, Outcome, Request

@@ -18,12 +18,12 @@ Nothing here knows a procedure by name: everything comes from the registry's dec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, insert, update
 from sqlalchemy.engine import Connection
 
-from calendars import SHANGHAI, WorkingCalendar
+from calendars import WorkingCalendar
 from notices import render
 from states import REGISTRY, NEW, Refusal, Registry, UnknownProcedure
 from states.context import Actor, CaseView, Context, SubjectView, TimerView
@@ -40,7 +40,8 @@ from ..errors import Refused as RefusedError
 from ..inputs import parse_inputs, to_json
 from ..store import archive as archive_repo
 from ..store import hot, repo
-from ..store.tables import cases, notice_services, notices, transitions
+from ..store.tables import cases, notices, transitions
+from . import records
 from .notice import addressee, notice_context
 from .origin import SYSTEM_ACTOR, check_origin
 
@@ -303,7 +304,7 @@ class Engine:
         raw = dict(req.inputs)
         inputs = parse_inputs(tuple(specs.values()), raw, req.trigger)
         now = req.effective_at or clock.now()
-        event = self._service_event(conn, row, inputs) if req.trigger == SERVED_TRIGGER else None
+        event = records.service_event(conn, row, inputs) if req.trigger == SERVED_TRIGGER else None
         case_view = _view(row, step.timer_rows) if row is not None else None
         ctx = self._context(conn, step, case_view, actor, inputs, now, parent_row, event)
         try:
@@ -362,6 +363,7 @@ class Engine:
         timers_after, timer_writes, timer_log = self._timers(step, case_id, data, closing=dest in proc.final_states)
         case_after = CaseView(case_id, proc.kind, dest, version + 1, data, step.subject_id,
                               {name: _timer_view(v) for name, v in timers_after.items()})
+        ctx.after = case_after
 
         # The notice: rendered, then numbered (gapless: the increment rolls back with this transaction;
         # taken last, so the number row stays locked only for the writes and the commit).
@@ -408,12 +410,10 @@ class Engine:
         if hot.run(conn, writes, guard=True)[0].rowcount != 1:
             raise Conflict(f"办理期间案件 {case_id} 已被他人更改，本次办理未执行；请重新查看案件后再办理")
         if archive or archive_changes:
-            self._write_archive(conn, step, case_id, settings["department_name"], archive, archive_changes, now)
+            records.write_archive(conn, step.ctx.today, step.subject_id, step.entry_id, case_id,
+                                  settings["department_name"], archive, archive_changes, now)
         if ctx.event is not None:
-            conn.execute(insert(notice_services).values(
-                number=ctx.event["notice"], method=ctx.event["method"], served_on=ctx.event["served_on"],
-                addressee=ctx.event["addressee"], actor=actor.name, recorded_at=clock.real_now(),
-                clock_overridden=clock.overridden()))
+            records.write_service(conn, ctx.event, actor.name)
 
         outcome = Outcome(case_id, dest, version + 1, number, seq + 1, proc.kind)
         self._related(conn, step, case_id, seq + 1, now, outcome)
@@ -462,60 +462,6 @@ class Engine:
         if target == "children":
             return list(repo.children_of(conn, case_id))
         return list(repo.opened_by(conn, case_id))  # "opened"
-
-    # -- archive and service --------------------------------------------------------------------------
-
-    @staticmethod
-    def _write_archive(conn, step: _Step, case_id: int, collected_by: str, entries: list[dict],
-                       changes: list[dict], now: datetime) -> None:
-        """Append the transition's archive entries, and the status rows of the entries they supersede or
-        the effects mark (append-only: a correction is a new entry, never an edit)."""
-        effective_on, subject_id = step.ctx.today, step.subject_id
-        new_ids: set[int] = set()
-
-        def select(selector):
-            return archive_repo.select_entries(conn, subject_id=subject_id, case_id=case_id, selector=selector,
-                                               collected_by=collected_by, today=effective_on, exclude=new_ids,
-                                               target_id=step.entry_id)
-
-        for change in changes:
-            for old in select(change):
-                archive_repo.add_status(conn, entry_id=old.id, status=change["status"], by_entry_id=None,
-                                        case_id=case_id, effective_on=effective_on, reason=change["reason"],
-                                        created_at=now)
-        for entry in entries:
-            entry_id = archive_repo.add_entry(conn, subject_id=subject_id, case_id=case_id, collected_by=collected_by,
-                                              entry=entry, created_at=now)
-            new_ids.add(entry_id)
-            for selector in entry.get("supersedes", ()):
-                for old in select(selector):
-                    archive_repo.add_status(conn, entry_id=old.id, status="superseded", by_entry_id=entry_id,
-                                            case_id=case_id, effective_on=effective_on, reason=selector["reason"],
-                                            created_at=now)
-
-    @staticmethod
-    def _service_event(conn, row, inputs: dict) -> dict:
-        """The service (送达) a `notice_served` transition records: of a notice of this case addressed to
-        someone, on a day between its issue and today. The facts go to the declaration as `ctx.event`."""
-        number = inputs.get("notice")
-        notice = conn.execute(select(notices).where(notices.c.number == number)).first() if number else None
-        if row is None or notice is None or notice.case_id != row.id:
-            raise BadInput(f"案件没有文号为 {number!r} 的文书；请核对文号", code="unknown_notice")
-        if notice.audience == "internal":
-            raise BadInput(f"文书 {notice.number} 是案卷内部记录，不需要送达", code="not_served")
-        served_on: date = inputs["served_on"]
-        issued_on = notice.issued_at.astimezone(SHANGHAI).date()
-        if served_on < issued_on:
-            raise BadInput(f"送达日期 {served_on.isoformat()} 早于文书印发日期 {issued_on.isoformat()}；请核对送达回证上的日期",
-                           code="bad_date", article="creditflow policy: 送达日期不早于文书印发日期")
-        if served_on > clock.today():
-            raise BadInput(f"送达日期 {served_on.isoformat()} 晚于今天（{clock.today().isoformat()}）；送达完成后再登记",
-                           code="bad_date")
-        issuing = conn.execute(select(transitions.c.trigger).where(and_(
-            transitions.c.case_id == row.id, transitions.c.seq == notice.transition_seq))).scalar_one()
-        first = conn.execute(select(notice_services.c.id).where(notice_services.c.number == notice.number)).first() is None
-        return {"notice": notice.number, "method": inputs["method"], "served_on": served_on,
-                "addressee": notice.addressee, "issued_by": issuing, "title": notice.title, "first": first}
 
     # -- timers ---------------------------------------------------------------------------------------
 

@@ -116,7 +116,7 @@ timers = Table(
 )
 
 # A timer whose expiry, reminder or recompute raised: recorded outside the failed transaction,
-# retried by later sweeps with back-off (workflows/sweeping.py), shown by `creditflow incidents`.
+# retried by later sweeps with back-off (workflows/services/sweep.py), shown by `creditflow incidents`.
 incidents = Table(
     "incidents",
     metadata,
@@ -280,7 +280,7 @@ checkpoint_heads = Table(
     Column("head", String(64), nullable=False),
 )
 
-# Written notices after issue (issue 6, workflows/documents.py). Both insert-only (migration 0003 puts
+# Written notices after issue (issue 6, workflows/services/documents.py). Both insert-only (migration 0003 puts
 # the same append-only triggers on them as on `notices`): a stored notice never changes.
 # The PDF of a notice, rendered from its stored HTML on first export and served from here ever after,
 # so that every export gives the same bytes whatever WeasyPrint, Pango or the fonts become.
