@@ -207,6 +207,16 @@ TRANSITIONS = (
         label="登记评价结果告知书送达，异议期起算", notice=WINDOW_FROM_SERVICE, inputs=common.SERVED_INPUTS,
         timers=(TimerEffect("start", "objection_window", anchor="event"),),
         effects=("record_service", "record_window_start"),
+    ), Transition(
+        # Served while an objection filed before service is handled: the window counts from the service day
+        # and waits at once, as a published result's window does while an objection is handled
+        # (objection_filed); a refusal or withdrawal then restores it to that same last day (or, once that
+        # day has passed, leaves the result final).
+        trigger=SERVED_TRIGGER, source=("under_objection",), dest=None, role="handler|approver",
+        when="result_served", label="登记评价结果告知书送达（异议处理中），异议期自送达之日起计算",
+        notice=WINDOW_FROM_SERVICE, inputs=common.SERVED_INPUTS,
+        timers=(TimerEffect("start", "objection_window", anchor="event"), TimerEffect("stop", "objection_window")),
+        effects=("record_service", "record_window_start"),
     )),
 )
 
@@ -237,3 +247,4 @@ PROCEDURE = Procedure(
     # the form 附件1 lists the Art. 24 grounds; notices name the grade of a score
     notice_context={"measure": HENAN, "grounds": GROUNDS, "grade_for": lambda s: grade_for(parse_score(s))},
 )
+from .evaluation_scene import SCENE  # noqa: E402,F401  (the demo bureau's scene of this procedure)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 # The pseudo-state a case is in before its opening transition: never stored, never shown.
@@ -270,7 +271,7 @@ class Procedure:
         """The trigger a person opens a case with (None: only other cases open this kind)."""
         return next((t.trigger for t in self.openings() if t.role != "system"), None)
 
-    @property
+    @cached_property
     def triggers(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t.trigger for t in self.transitions))
 

@@ -11,6 +11,7 @@ procedure and per profile through the registry. Nothing here monkeypatches a pro
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -312,14 +313,14 @@ def test_the_strict_profile_runs_its_own_number(db_url, tmp_path, templates):
 
 
 @pytest.mark.parametrize("broken, message", [
-    (lambda p: Procedure(**{**p.__dict__, "transitions": p.transitions + (
-        Transition("x", ("open",), None, "handler", "x", N, opens=(Open("drill_follow", "opened_by_source", "sideways"),)),)}),
+    (lambda p: replace(p, transitions=p.transitions + (
+        Transition("x", ("open",), None, "handler", "x", N, opens=(Open("drill_follow", "opened_by_source", "sideways"),)),)),
      "expected child or linked"),
-    (lambda p: Procedure(**{**p.__dict__, "transitions": p.transitions + (
-        Transition("x", ("open",), None, "handler", "x", N, timers=(TimerEffect("start", "reply", anchor="event"),)),)}),
+    (lambda p: replace(p, transitions=p.transitions + (
+        Transition("x", ("open",), None, "handler", "x", N, timers=(TimerEffect("start", "reply", anchor="event"),)),)),
      "only notice_served records an event"),
-    (lambda p: Procedure(**{**p.__dict__, "transitions": p.transitions + (
-        Transition("x", ("open",), None, "handler", "x", N, timers=(TimerEffect("start", "appointment", until="input:day"),)),)}),
+    (lambda p: replace(p, transitions=p.transitions + (
+        Transition("x", ("open",), None, "handler", "x", N, timers=(TimerEffect("start", "appointment", until="input:day"),)),)),
      "must name a date input"),
 ])
 def test_broken_effect_declarations_are_refused_at_load(templates, broken, message):
@@ -328,10 +329,10 @@ def test_broken_effect_declarations_are_refused_at_load(templates, broken, messa
 
 
 def test_relations_are_checked_across_procedures(templates):
-    orphan = Procedure(**{**FOLLOW.__dict__, "kind": "drill_orphan", "parent_kinds": ("nowhere",)})
+    orphan = replace(FOLLOW, kind="drill_orphan", parent_kinds=("nowhere",))
     with pytest.raises(DeclarationError, match="parent kind 'nowhere' is not registered"):
         registry(orphan)
-    bad_open = Procedure(**{**_source(3).__dict__, "transitions": _source(3).transitions + (
-        Transition("y", ("open",), None, "handler", "y", N, opens=(Open("drill_watch", "opened_by_source", "child"),)),)})
+    bad_open = replace(_source(3), transitions=_source(3).transitions + (
+        Transition("y", ("open",), None, "handler", "y", N, opens=(Open("drill_watch", "opened_by_source", "child"),)),))
     with pytest.raises(DeclarationError, match="is not among its parent kinds"):
         registry(bad_open)

@@ -29,6 +29,7 @@ from notices import render
 from notices.privacy import mask_id, mask_name, needs_masking, party_view
 from notices.render import date_zh, html_to_text, typefaces
 from states import PROCEDURES
+from states.spec import NEW
 from workflows.clock import frozen_at
 from workflows.errors import BadInput, Refused
 from workflows.services.deployment import font_settings
@@ -112,18 +113,26 @@ def pdfs(story):
 # -- every transition, every notice ------------------------------------------------------------------------
 
 def test_the_story_fires_every_declared_transition(story):
+    """Every declared route fires once at least: its trigger from one of its sources to its destination,
+    issuing its own notice; an opening on an archive entry (when targets_entry) on a case opened on an entry."""
     s = story["svc"]
     fired = set()
-    for case in range(1, 100):
+    for case in range(1, 200):
         try:
-            kind = s.cases.show(case)["kind"]
+            shown = s.cases.show(case)
         except BadInput:
             break
-        fired |= {(kind, e["trigger"], e["to_state"]) for e in s.audit.log(case)}
+        on_entry = shown["entry"] is not None
+        fired |= {(shown["kind"], e["trigger"], e["from_state"], e["to_state"],
+                   s.documents.show(e["notice_number"])["template"] if e["notice_number"] else None, on_entry)
+                  for e in s.audit.log(case)}
     for kind, proc in PROCEDURES.items():
         for t in proc.transitions:
-            assert any(k == kind and trig == t.trigger and (t.dest is None or dest == t.dest)
-                       for k, trig, dest in fired), f"{kind}: {t.trigger} → {t.dest} never fired"
+            sources = {None if src == NEW else src for src in t.source}
+            assert any(k == kind and trig == t.trigger and src in sources and (t.dest is None or dest == t.dest)
+                       and template == t.notice.template and (t.when != "targets_entry" or on_entry)
+                       for k, trig, src, dest, template, on_entry in fired), \
+                f"{kind}: {t.trigger} {'/'.join(map(str, sources))} → {t.dest} ({t.when or 'default'}) never fired"
     assert {e["template"] for e in story["entries"]} == DECLARED
 
 
@@ -185,8 +194,9 @@ def test_remedies_on_every_decision_against_the_subject(story):
         state = story["svc"].cases.show(e["case_id"])["state"]
         grade_d = "信用等级D级" in e["text"] and e["template"].startswith(("evaluation/finalized", "evaluation/adjusted"))
         expected = any(tpl == e["template"] and dest in (state, None) for tpl, dest in declared_against) or grade_d
-        if e["template"] == "objection/decided.html.j2":
-            expected = "异议不成立" in e["text"]
+        if e["template"] == "objection/decided.html.j2":  # dismissed, or partly upheld (the rest is dismissed)
+            expected = state in ("dismissed", "partially_upheld")
+            assert ("异议不成立" in e["text"] or "异议部分成立" in e["text"]) == expected, e["number"]
         assert e["against_subject"] == expected, (e["number"], e["template"])
         if expected:
             doc = _this_document(e["title"])
@@ -318,9 +328,20 @@ def test_the_objection_registration_record_states_only_what_is_so(story):
                    "该异议处理期间，上述评价结果不记入信用档案。" in text
     assert reopened == 1 and len(records) > reopened
     # The receipt to the subject says the same.
-    receipts = _entries(story, "objection/registered.html.j2")
-    assert all("暂缓确定" not in e["text"] and "该异议于异议期内提出" in e["text"] for e in receipts)
+    receipts = [e for e in _entries(story, "objection/registered.html.j2")
+                if story["contexts"][e["number"]]["case"]["data"].get("entry") is None]
+    before_service = [e for e in receipts if "于评价结果告知书登记送达前提出" in e["text"]]
+    assert len(before_service) == 1  # N: a person's result, its notice not yet served: no window yet
+    assert "按期限内提出的异议予以登记" in before_service[0]["text"]
+    assert all("暂缓确定" not in e["text"] and "该异议于异议期内提出" in e["text"]
+               for e in receipts if e not in before_service)
     assert sum("异议处理期间该档案记录作异议标注" in e["text"] for e in receipts) == 1
+    # An objection to an archive entry has no window (Art. 26's is for results): its receipt names none.
+    on_entries = [e for e in _entries(story, "objection/registered.html.j2") if e not in receipts]
+    assert len(on_entries) == 3
+    for e in on_entries:
+        assert "异议期" not in e["text"], e["number"]
+        assert "异议处理期间，本局对该档案记录作异议标注，暂停使用（《办法》第三十一条）" in e["text"], e["number"]
 
 
 def test_a_posted_objection_is_described_by_its_posting_and_receipt_days(tmp_path):
@@ -412,7 +433,16 @@ def test_a_refusal_or_withdrawal_in_the_window_leaves_the_result_open(story):
     s = story["svc"]
     refused = _entries(story, "objection/refused_form.html.j2")
     withdrawn = _entries(story, "objection/withdrawn.html.j2")
-    assert len(refused) == 1 and len(withdrawn) == 2
+    assert len(refused) == 1 and len(withdrawn) == 3
+    # N (withdrawn 11 May): the person's result notice was served on 8 May, while the objection was handled:
+    # the window counts from service (15 working days: to 28 May, Saturday 9 May worked) and runs on after the withdrawal.
+    served_late = withdrawn.pop()
+    assert ("原评价结果（86.00分，B级）不变；异议期至2026年5月28日届满，期满前你仍可依照《办法》第二十六条重新提出"
+            "符合要求的书面异议" in served_late["text"]), served_late["number"]
+    parent = s.cases.show(served_late["case_id"])["parent"]
+    assert s.cases.show(parent)["state"] == "published"
+    assert [(t["start_day"], t["last_day"], t["status"]) for t in s.cases.show(parent)["timers"]] == [
+        ("2026-05-08", "2026-05-28", "running")]
     for e in refused + withdrawn:
         assert "即日" not in e["text"]
     running = [refused[0], withdrawn[0]]  # D (refused 3 April) and E (withdrawn 7 April): window to 23 April
@@ -499,6 +529,62 @@ def test_masking_on_every_template(story, template, audience):
         assert mask_id(PERSON_ID) in html and "李**" in html
     own = render(template, {**context, "notice": {**context["notice"], "audience": "subject"}}).html
     assert PERSON_ID in own and "李建华" in own  # the subject's own notice carries them in full
+
+
+def test_masking_on_the_entry_partial_and_service_branches(story):
+    """The branches for an objection to an archive entry, a partial uphold and a result served while its
+    objection is handled mask personal data as every template's first notice does."""
+    rendered = 0
+    for number, context in story["contexts"].items():
+        case = context["case"]
+        if not (case["data"].get("entry") or case["state"] == "partially_upheld"
+                or context["inputs"].get("outcome") == "partial"
+                or (context["transition"]["trigger"] == "notice_served" and case["state"] == "under_objection")):
+            continue
+        template = story["svc"].documents.show(number)["template"]
+        for audience in ("public", "third_party"):
+            masked = {**context, "subject": PERSON,
+                      "notice": {**context["notice"], "audience": audience, "addressee": "郑州市公安局"}}
+            html = render(template, masked).html
+            assert PERSON_ID not in html and "李建华" not in html, f"{number} ({template}) leaks to {audience}"
+        rendered += 1
+    assert rendered >= 15
+
+
+def test_objections_to_entries_and_partial_upholds_in_the_story(story):
+    """L (partial uphold of a result), M (objections to archive entries), N (served while the objection is
+    handled): the notices say what the archive and the cases show."""
+    s = story["svc"]
+    person = s.deployment.show_subject(PERSON_ID)["archive"]
+    hospital = s.deployment.show_subject(HOSPITAL_USCC)["archive"]
+    decided = [e for e in _entries(story, "objection/decided.html.j2")
+               if story["contexts"][e["number"]]["case"]["data"].get("entry")]
+    assert [s.cases.show(e["case_id"])["state"] for e in decided] == ["upheld", "upheld", "partially_upheld"]
+    corrected, withdrawn, partial = decided
+    # M1: the D entry corrected: a new entry with its day and period
+    new = next(a for a in person if a["facts"].endswith("违规费用已全额退回医保基金）"))
+    old = next(a for a in person if a["superseded_by"] == new["id"])
+    assert (new["kind"], new["determined_on"], new["disclosed_until"], new["in_use"]) == (
+        "bad", old["determined_on"], old["disclosed_until"], True)
+    assert f"原记录“{old['facts']}”更正为“{new['facts']}”" in corrected["text"] and not corrected["against_subject"]
+    # M2: the C entry withdrawn
+    gone = next(a for a in person if "withdrawn" in a["statuses"])
+    assert not gone["in_use"] and "2022年度" in gone["facts"]
+    assert "撤销该档案记录，该记录自2026年5月12日起不再使用" in withdrawn["text"] and not withdrawn["against_subject"]
+    # M3: the B entry corrected in part, with the remedies
+    in_part = next(a for a in hospital if "超标准收费" in a["facts"])
+    assert in_part["in_use"] and in_part["kind"] == "good"
+    assert "你单位的异议部分成立" in partial["text"] and partial["against_subject"]
+    # L: the result corrected in part (C → B); the adjustment says 部分成立
+    adjusted = [e for e in _entries(story, "evaluation/adjusted.html.j2") if "2019年度" in e["text"]]
+    assert len(adjusted) == 1 and "异议部分成立" in adjusted[0]["text"] and "异议成立。" not in adjusted[0]["text"]
+    ev = s.cases.show(adjusted[0]["case_id"])
+    assert (ev["data"]["score"], ev["data"]["grade"], ev["data"]["adjustments"][-1]["outcome"]) == ("80.00", "B", "partial")
+    # every record of a service names the notice, the day and the way it was served
+    for e in _entries(story, "common/served.html.j2") + _entries(story, "evaluation/window_from_service.html.j2"):
+        event = story["contexts"][e["number"]]["event"]
+        assert f"（{event['notice']}）已于{date_zh(event['served_on'])}以" in e["text"], e["number"]
+        assert ("本次送达不重新起算" in e["text"]) == (not event["first"]), e["number"]
 
 
 def test_the_masking_rule():
