@@ -269,22 +269,29 @@ def _outcome(name: str):
 
 # -- notices ---------------------------------------------------------------------------------
 
-RECEIPT = Notice("objection/registered.html.j2", "信用评价结果异议申请接收回执", SERIES, "subject")
-LATE = Notice("objection/refused_late.html.j2", "信用评价结果异议不予受理告知书", SERIES, "subject", against_subject=True)
-ACCEPTED = Notice("objection/accepted.html.j2", "信用评价结果异议受理通知书", SERIES, "subject")
-FORM = Notice("objection/refused_form.html.j2", "信用评价结果异议不予受理告知书", SERIES, "subject", against_subject=True)
-SUSPENDED = Notice("objection/suspended.html.j2", "异议处理期限中止计算告知书", SERIES, "subject")
-RESUMED = Notice("objection/resumed.html.j2", "异议处理期限恢复计算告知书", SERIES, "subject")
-COMPLETION = Notice("objection/completion_requested.html.j2", "信用评价结果异议材料补正通知书", SERIES, "subject")
-COMPLETED = Notice("objection/completion_received.html.j2", "信用评价结果异议补正材料接收回执", SERIES, "subject")
-COMPLETION_LAPSED = Notice("objection/refused_completion.html.j2", "信用评价结果异议不予受理告知书", SERIES, "subject",
+def _notice(template: str, title: str, series: str, audience: str, against_subject: bool = False) -> Notice:
+    """An objection notice; for an objection to an archive entry its title names the information, not a result."""
+    entry_title = title.replace("信用评价结果异议", "信用信息异议")
+    titles = (("targets_entry", entry_title),) if entry_title != title else ()
+    return Notice(template, title, series, audience, against_subject=against_subject, titles=titles)
+
+
+RECEIPT = _notice("objection/registered.html.j2", "信用评价结果异议申请接收回执", SERIES, "subject")
+LATE = _notice("objection/refused_late.html.j2", "信用评价结果异议不予受理告知书", SERIES, "subject", against_subject=True)
+ACCEPTED = _notice("objection/accepted.html.j2", "信用评价结果异议受理通知书", SERIES, "subject")
+FORM = _notice("objection/refused_form.html.j2", "信用评价结果异议不予受理告知书", SERIES, "subject", against_subject=True)
+SUSPENDED = _notice("objection/suspended.html.j2", "异议处理期限中止计算告知书", SERIES, "subject")
+RESUMED = _notice("objection/resumed.html.j2", "异议处理期限恢复计算告知书", SERIES, "subject")
+COMPLETION = _notice("objection/completion_requested.html.j2", "信用评价结果异议材料补正通知书", SERIES, "subject")
+COMPLETED = _notice("objection/completion_received.html.j2", "信用评价结果异议补正材料接收回执", SERIES, "subject")
+COMPLETION_LAPSED = _notice("objection/refused_completion.html.j2", "信用评价结果异议不予受理告知书", SERIES, "subject",
                            against_subject=True)
-PROPOSAL = Notice("objection/proposal.html.j2", "信用评价结果异议处理拟办意见", RECORD_SERIES, "internal")
-RETURNED = Notice("objection/returned.html.j2", "异议处理意见退回重审记录", RECORD_SERIES, "internal")
-UPHELD = Notice("objection/decided.html.j2", "信用评价结果异议处理结果告知书", SERIES, "subject")
-DISMISSED = Notice("objection/decided.html.j2", "信用评价结果异议处理结果告知书", SERIES, "subject", against_subject=True)
-PARTIAL = Notice("objection/decided.html.j2", "信用评价结果异议处理结果告知书", SERIES, "subject", against_subject=True)
-WITHDRAWN = Notice("objection/withdrawn.html.j2", "撤回信用评价结果异议确认书", SERIES, "subject")
+PROPOSAL = _notice("objection/proposal.html.j2", "信用评价结果异议处理拟办意见", RECORD_SERIES, "internal")
+RETURNED = _notice("objection/returned.html.j2", "异议处理意见退回重审记录", RECORD_SERIES, "internal")
+UPHELD = _notice("objection/decided.html.j2", "信用评价结果异议处理结果告知书", SERIES, "subject")
+DISMISSED = _notice("objection/decided.html.j2", "信用评价结果异议处理结果告知书", SERIES, "subject", against_subject=True)
+PARTIAL = _notice("objection/decided.html.j2", "信用评价结果异议处理结果告知书", SERIES, "subject", against_subject=True)
+WITHDRAWN = _notice("objection/withdrawn.html.j2", "撤回信用评价结果异议确认书", SERIES, "subject")
 OVERDUE = Notice("objection/overdue.html.j2", "异议处理超期督办通知", "督", "approvers")
 
 OPEN_INPUTS = (
@@ -516,3 +523,4 @@ PROCEDURE = Procedure(
     notice_context={"measure": HENAN, "grounds": GROUNDS, "suspension_reasons": SUSPENSION_REASONS,
                     "grade_for": lambda s: grade_for(parse_score(s))},
 )
+from .objection_scene import SCENE  # noqa: E402,F401  (the demo bureau's scene of this procedure)

@@ -132,6 +132,12 @@ class Notice:
     series: str  # numbering series (发文字号 kind), e.g. "信异"
     audience: str  # subject | internal | public | approvers
     against_subject: bool = False  # a decision against the subject: remedies block required
+    # (condition, title) pairs: the title the notice takes when the procedure's condition holds (first
+    # wins), e.g. an objection to an archive entry is not about an evaluation result
+    titles: tuple[tuple[str, str], ...] = ()
+
+    def title_for(self, conditions: dict, ctx) -> str:
+        return next((title for name, title in self.titles if conditions[name](ctx)), self.title)
 
 
 @dataclass(frozen=True)
@@ -379,6 +385,9 @@ def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], b
                 problems.append(f"{spot}: input {i.name!r} has unknown type {i.type!r}")
         if t.notice.audience not in AUDIENCES:
             problems.append(f"{spot}: notice audience {t.notice.audience!r}")
+        for name, _ in t.notice.titles:
+            if name not in proc.conditions:
+                problems.append(f"{spot}: notice title condition {name!r} has no function")
         if not template_exists(t.notice.template):
             problems.append(f"{spot}: notice template {t.notice.template!r} does not exist")
         for s in t.source:

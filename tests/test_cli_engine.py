@@ -58,7 +58,10 @@ def test_objection_story_end_to_end(cf):
     assert step("propose_uphold", "carol", "03-05T10:00:00", "score=81", "findings=两项扣分缺少依据")["version"] == 5
     refusal = step("approve", "carol", "03-05T11:00:00", expect=3)
     assert refusal["error"]["code"] == "FOUR-EYES" and refusal["error"]["article"]
-    assert cf("case", "actions", str(case), "--as", "bob")["actions"] == ["approve", "return"]
+    actions = cf("case", "actions", str(case), "--as", "bob")["actions"]
+    assert [a["trigger"] for a in actions] == ["approve", "return", "notice_served"]  # service: any notice, any time
+    assert actions[1]["inputs"] == [{"name": "reason", "type": "text", "label": "退回理由", "required": True,
+                                     "choices": []}]
     assert step("return", "bob", "03-05T12:00:00", "reason=请补充现场检查记录")["state"] == "under_review"
     step("propose_uphold", "carol", "03-06T10:00:00", "score=81", "findings=补充记录后确认两项扣分缺少依据")
     done = step("approve", "bob", "03-06T11:00:00")

@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 
 from calendars import SHANGHAI
 from conftest import HOSPITAL_USCC, at, make_services
-from states import PROCEDURES
+from states import PROCEDURES, REGISTRY
 from states.identifiers import validate_subject
 from workflows.clock import frozen_at
-from workflows.demo import SUBJECTS, USERS, fill_demo, org_code_check, working_days_back
-from workflows.errors import BadInput
+from workflows.demo import SUBJECTS, USERS, Stage, fill_demo, org_code_check, working_days_back
+from workflows.errors import BadInput, CreditflowError
 from workflows.store.tables import cases, notices, subjects, timers, transitions, users
 
 CLI = [sys.executable, "-c", "from workflows.cli import main; main()"]
@@ -61,11 +61,16 @@ def test_demo_bureau_has_every_state_and_a_verified_audit_trail(fresh):
     assert out["today"] == "2026-03-10" and out["demo"] is True
     assert "演示" in out["department"]["department_name"] and out["department"]["number_prefix"] == "示医保"
 
-    objection_states = {s.name for s in PROCEDURES["objection"].states}
-    assert set(out["cases"]["by_kind"]["objection"]) == objection_states
-    assert set(out["cases"]["by_kind"]["evaluation"]) == {s.name for s in PROCEDURES["evaluation"].states}
-    for state in objection_states:  # the summary tells the truth about the store
-        assert len(fresh.cases.list(kind="objection", state=state)) == out["cases"]["by_kind"]["objection"][state]
+    # Every registered procedure played its scene, and every state of every procedure is reached.
+    assert out["scenes"] == list(REGISTRY.scenes) == list(REGISTRY.kinds)
+    assert list(out["cases"]["by_kind"]) == list(REGISTRY.kinds)
+    for proc in REGISTRY.procedures():
+        by_state = out["cases"]["by_kind"][proc.kind]
+        assert list(by_state) == [s.name for s in proc.states]
+        assert all(n >= 1 for n in by_state.values()), (proc.kind, by_state)
+        for state, n in by_state.items():  # the summary tells the truth about the store
+            assert len(fresh.cases.list(kind=proc.kind, state=state)) == n
+    assert sum(n for states in out["cases"]["by_kind"].values() for n in states.values()) == out["cases"]["total"]
     assert out["cases"]["total"] == counts(fresh)[0]
     assert sorted(s["identifier"] for s in fresh.deployment.list_subjects()) == sorted(s.uscc or s.id_number for s in SUBJECTS)
     assert {u["name"] for u in fresh.deployment.list_users()} == {u[0] for u in USERS} | {"system"}
@@ -83,10 +88,32 @@ def test_demo_bureau_has_every_state_and_a_verified_audit_trail(fresh):
     assert people and all(cal.is_working_day(r.effective_at.astimezone(SHANGHAI).date()) for r in people)
     assert all(r.clock_overridden for r in people)
 
-    # The upheld objection corrected its evaluation; the flagged one issued a 督办 notice to approvers.
-    upheld = fresh.cases.list(kind="objection", state="upheld")[0]
-    evaluation = fresh.cases.show(upheld["parent"])
+    # The upheld objections corrected their evaluation (in whole or in part) or their archive entry; the
+    # flagged one issued a 督办 notice to approvers.
+    upheld = [c for c in fresh.cases.list(kind="objection", state="upheld") if c["parent"]]
+    assert len(upheld) == 1
+    evaluation = fresh.cases.show(upheld[0]["parent"])
     assert (evaluation["state"], evaluation["grade"], evaluation["score"]) == ("final", "B", "82.00")
+    partial = fresh.cases.list(kind="objection", state="partially_upheld")[0]
+    assert (fresh.cases.show(partial["parent"])["grade"], fresh.cases.show(partial["parent"])["score"]) == ("C", "73.00")
+    on_entries = [fresh.cases.show(c["id"]) for c in fresh.cases.list(kind="objection", state="upheld")
+                  if not c["parent"]]
+    assert len(on_entries) == 2 and all(o["entry"] for o in on_entries)
+    triggers = {e["trigger"] for o in on_entries for e in fresh.audit.log(o["id"])}
+    assert {"propose_correction", "propose_withdrawal"} <= triggers
+    archive = {e["id"]: e for o in on_entries for e in fresh.deployment.show_subject(str(o["subject_id"]))["archive"]}
+    assert {bool(archive[o["entry"]]["superseded_by"]) for o in on_entries} == {True, False}  # corrected, withdrawn
+    assert not any(archive[o["entry"]]["in_use"] for o in on_entries)
+    pending = fresh.cases.show(fresh.cases.list(kind="objection", state="partial_proposed")[0]["id"])
+    assert pending["entry"] and "disputed" in next(
+        e for e in fresh.deployment.show_subject(str(pending["subject_id"]))["archive"]
+        if e["id"] == pending["entry"])["statuses"]
+    # A person's result waits for service: one served (its window ran from that day), one not yet.
+    published = [fresh.cases.show(c["id"]) for c in fresh.cases.list(kind="evaluation", state="published")]
+    served = [c for c in published if c["data"].get("result_served_on")]
+    waiting = [c for c in published if c["data"].get("window_from_service") and not c["timers"]]
+    assert served and served[0]["timers"][0]["name"] == "objection_window"
+    assert waiting and "尚未起算" in waiting[0]["objection_window"]
     flagged = [o for o in out["overdue"] if o["flagged"]]
     assert flagged and all(fresh.cases.show(o["case_id"])["overdue"] for o in flagged)
     assert any(n["title"] == "异议处理超期督办通知" for n in fresh.cases.show(flagged[0]["case_id"])["notices"])
@@ -138,6 +165,31 @@ def test_clocks_due_soon_and_overdue_are_counted_on_the_working_calendar(fresh, 
     late = next(t for t in due if t["kind"] == "objection")
     assert fresh.cases.show(late["case_id"])["overdue"] is True
     assert fresh.audit.verify()["ok"]
+
+
+def test_scenes_are_pure_and_plan_only(fresh):
+    """A scene lives beside its declaration in states/, imports nothing of the shell, and only plans: nothing
+    runs until every scene has planned, and a step after today, outside `at`, or of an unknown kind is refused."""
+    import importlib
+    import inspect as pyinspect
+    import re
+
+    for kind, scene in REGISTRY.scenes.items():
+        module = importlib.import_module(scene.__module__)
+        assert module.__name__.startswith("states.") and module.SCENE is scene
+        source = pyinspect.getsource(module)
+        assert not re.search(r"^\s*(from|import)\s+(workflows|sqlalchemy)", source, re.M), kind
+    stage = Stage(fresh, date(2026, 3, 10), {})
+    for scene in REGISTRY.scenes.values():
+        with pytest.raises(CreditflowError, match="no subject"):  # the cast is empty: planning fails, nothing ran
+            scene(stage)
+    with pytest.raises(CreditflowError, match="not before today"):
+        with stage.at(start_of(date(2026, 3, 10))):
+            pass
+    with pytest.raises(CreditflowError, match="inside"):
+        stage.serve("示医保信评〔2026〕1号", "direct", date(2026, 3, 9), "zhangmin")
+    with stage.at(1, "09:00"), pytest.raises(CreditflowError, match="no registered procedure"):
+        stage.open("parking", "zhangmin", {})
 
 
 def test_working_days_back_skips_the_spring_festival(cal):

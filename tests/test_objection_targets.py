@@ -493,3 +493,27 @@ def test_with_the_flag_off_a_persons_window_runs_from_publication(db_url, tmp_pa
         assert window(s, ev)["start_day"] == "2026-02-06"
     finally:
         s.db.dispose()
+
+
+def test_next_years_result_supersedes_a_corrected_c_entry(svc):
+    """A C result's entry corrected after an objection is still that year's result: the next year's
+    result supersedes it (its year is the year of the entry it corrected)."""
+    ev = publish(svc, hospital(svc), "75")["case_id"]
+    sweep(svc, "2026-03-06 00:00")
+    (entry,) = archive(svc, HOSPITAL_USCC)
+    assert entry["kind"] == "evaluation" and svc.cases.show(ev)["state"] == "final"
+    obj = object_to_entry(svc, entry["id"])["case_id"]
+    act(svc, obj, "accept", "alice", "2026-03-09 10:00")
+    act(svc, obj, "propose_correction", "carol", "2026-03-10 10:00", facts="2025年度评价结果：75.00分，C级（已更正）",
+        findings="记载有误")
+    act(svc, obj, "approve", "bob", "2026-03-11 10:00")
+    old, corrected = archive(svc, HOSPITAL_USCC)
+    assert corrected["in_use"] and not old["in_use"]
+    nxt = publish(svc, HOSPITAL_USCC, "92", when="2027-02-05 09:00", year=2026)["case_id"]
+    sweep(svc, "2027-03-06 00:00")
+    assert svc.cases.show(nxt)["state"] == "final"
+    with frozen_at(at("2027-03-08 09:00")):
+        entries = {e["id"]: e for e in archive(svc, HOSPITAL_USCC)}
+    assert entries[corrected["id"]]["in_use"] is False
+    assert entries[corrected["id"]]["superseded_by"] == max(entries)
+    assert [e["kind"] for e in entries.values() if e["in_use"]] == ["good"]

@@ -11,6 +11,7 @@ import sys
 
 import typer
 
+from . import aliases as aliases_cmd
 from . import calendar as calendar_cmd
 from . import audit as _audit_cmd  # noqa: F401  (adds verify, checkpoint, export to `audit`)
 from . import cases as cases_cmd
@@ -30,7 +31,7 @@ app.add_typer(calendar_cmd.app, name="calendar")
 app.command("init")(cases_cmd.init)
 app.add_typer(cases_cmd.user_app, name="user")
 app.add_typer(cases_cmd.subject_app, name="subject")
-app.add_typer(cases_cmd.evaluation_app)  # named in cases.py, with the alias
+app.add_typer(aliases_cmd.evaluation_app)  # `evaluation publish`: the documented alias (aliases.py)
 app.add_typer(cases_cmd.case_app, name="case")
 app.add_typer(cases_cmd.audit_app, name="audit")
 app.command("sweep")(cases_cmd.sweep)

@@ -1,4 +1,5 @@
-"""Database commands: init, users, subjects, evaluations, cases, audit log, sweep (notices: notices.py).
+"""Database commands: init, users, subjects, cases, audit log, sweep (notices: notices.py; the documented
+aliases, the only commands that name a procedure: aliases.py).
 
 Each command parses, calls one service function, and prints; errors are mapped in `main()`.
 """
@@ -9,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from .aliases import with_open_aliases
 from .output import emit
 from .params import CaseArg, ExpectedVersionOpt, IncidentArg, id_option
 
@@ -61,25 +63,6 @@ def parse_sets(values: list[str] | None) -> dict:
                            code="repeated_input")
         out[key] = value
     return out
-
-
-def merge_dedicated(ctx: typer.Context, inputs: dict, not_inputs: tuple[str, ...]) -> dict:
-    """Add the command's dedicated options (every parameter not in `not_inputs`) to the `--set` inputs.
-
-    An input given both ways (`--received 2026-02-24 --set received=…`) is refused, whichever value
-    it holds: the two may disagree, and guessing would record the wrong one."""
-    from ..errors import BadInput
-
-    options = {p.name: p for p in ctx.command.params}
-    for name, value in ctx.params.items():
-        if name in not_inputs or value is None:
-            continue
-        if name in inputs:
-            flag = (options[name].opts or [f"--{name}"])[0] if name in options else f"--{name}"
-            raise BadInput(f"输入项 {name} 同时由 {flag} 和 --set {name}=… 给出：同一输入项只能给一次；"
-                           f"请只用 {flag}", code="repeated_input")
-        inputs[name] = value
-    return inputs
 
 
 # -- init ------------------------------------------------------------------------------------------
@@ -221,65 +204,167 @@ def subject_list(as_json: JsonOpt = False):
         if rows else "尚无信用主体")
 
 
-# -- evaluations --------------------------------------------------------------------------------------------
-
-# `evaluation publish`: a convenience alias of `case open evaluation` (named here, with the alias itself).
-evaluation_app = typer.Typer(name="evaluation", help="Evaluation results (信用评价结果).", no_args_is_help=True)
-
-
-@evaluation_app.command("publish")
-def evaluation_publish(
-    subject: Annotated[str, typer.Option("--subject")],
-    year: Annotated[int, id_option("--year", label="--year（评价年度）", help="Evaluation year, e.g. 2025")],
-    score: Annotated[str, typer.Option("--score")],
-    actor: AsOpt,
-    as_json: JsonOpt = False,
-):
-    """Publish a result today (by the clock); the 15-working-day objection window starts."""
-    # A convenience alias of `case open evaluation` on a subject (the lead's allow-list in tests/test_layout.py).
-    services = svc()
-    out = services.cases.open("evaluation", actor, {"year": year, "score": score}, subject=subject)
-    show = services.cases.show(out["case_id"])
-    # The window runs from publication, or (a person's result, not published) from service: then it has not
-    # started yet, and the case says so.
-    window = next((t for t in show["timers"] if t["name"] == "objection_window"), None)
-    out = {**out, "grade": show["grade"], "score": show["score"], "objection_window": window}
-    when = f"异议期至 {window['last_day']}" if window else show.get("objection_window") or "异议期尚未起算"
-    emit(out, as_json, f"评价结果已公布：案件 {out['case_id']}，{out['score']}分 {out['grade']}级，"
-                       f"{when}，告知书 {out['notice']}")
-
-
 # -- cases ---------------------------------------------------------------------------------------------------
 
 case_app = typer.Typer(help="Cases: open, act, inspect.", no_args_is_help=True)
 
+# What a case is opened on (`Procedure.opens_on`): the option that names it, and how a handler says it.
+TARGETS = {"subject": "--subject", "parent": "--parent", "entry": "--entry"}
+
+
+def opened_on(registry, proc) -> str:
+    """What a kind is opened on, as the refusal says it: "信用主体（--subject 主体编号或代码）或…"."""
+    parents = "或".join(registry.label(k) for k in proc.parent_kinds if k in registry)
+    ways = {"subject": "信用主体（--subject 主体编号或统一社会信用代码/身份证号码）",
+            "parent": f"所属的{parents}案件（--parent 案件编号）",
+            "entry": "所针对的信用档案记录（--entry 记录编号，见 creditflow subject show）"}
+    return "或".join(ways[o] for o in proc.opens_on if o in ways)
+
+
+def resolve_kind(registry, kind: str) -> str:
+    from ..inputs import choose
+
+    return choose(kind, registry.labels(), "case 案件类型", code="unknown_kind")
+
+
+def opening_specs(proc, trigger: str) -> dict:
+    """The inputs a trigger declares (every route of it, by name, first declaration first)."""
+    specs: dict = {}
+    for t in proc.transitions:
+        if t.trigger == trigger and t.role != "system":
+            for spec in t.inputs:
+                specs.setdefault(spec.name, spec)
+    return specs
+
+
+def input_dict(spec) -> dict:
+    """A declared input as `case inputs` and `case actions` print it (the shape of `Engine.actions`)."""
+    labels = dict(spec.choice_labels)
+    return {"name": spec.name, "type": spec.type, "label": spec.label, "required": spec.required,
+            "choices": [{"code": c, "label": labels.get(c, c)} for c in spec.choices]}
+
+
+# How a handler reads an input type (the JSON keeps the codes).
+INPUT_TYPES = {"str": "单行文本", "text": "多行文本", "date": "日期 YYYY-MM-DD", "score": "得分（0-100，至多两位小数）",
+               "int": "整数", "int_list": "整数列表（逗号分隔）", "str_list": "列表（逗号分隔）", "choice": "选项"}
+
+
+def input_line(i: dict) -> str:
+    line = (f"  --set {i['name']}=…\t{i['label'] or i['name']}\t{INPUT_TYPES.get(i['type'], i['type'])}\t"
+            + ("必填" if i["required"] else "选填"))
+    if i["choices"]:
+        line += "\t可选：" + "、".join(f"{c['code']}（{c['label']}）" if c["label"] != c["code"] else c["code"]
+                                    for c in i["choices"])
+    return line
+
+
+def _check_target(registry, proc, kind: str, given: dict) -> dict:
+    """Exactly one of --subject/--parent/--entry, and one the declaration's `opens_on` allows."""
+    from ..errors import BadInput
+
+    named = {k: v for k, v in given.items() if v is not None}
+    if len(named) != 1:
+        shown = "、".join(TARGETS[k] for k in named) or "未给出"
+        raise BadInput(f"case open {kind}：须且只能给出 --subject、--parent、--entry 中的一个（收到：{shown}）；"
+                       f"{proc.label}案件在{opened_on(registry, proc)}上立案", code="bad_target",
+                       allowed=[TARGETS[o] for o in proc.opens_on])
+    (target, _), = named.items()
+    if target not in proc.opens_on:
+        raise BadInput(f"case open {kind}：{proc.label}案件不以 {TARGETS[target]} 立案；"
+                       f"它在{opened_on(registry, proc)}上立案", code="bad_target",
+                       allowed=[TARGETS[o] for o in proc.opens_on])
+    return named
+
+
+def _check_input_names(proc, kind: str, trigger: str, inputs: dict) -> None:
+    from ..errors import BadInput
+
+    declared = opening_specs(proc, trigger)
+    unknown = [name for name in inputs if name not in declared]
+    if unknown:
+        raise BadInput(f"case open {kind}：未知的输入项 {'、'.join(unknown)}；立案（{trigger}）接受的输入项："
+                       f"{'、'.join(declared) or '无'}（各项的类型和说明：creditflow case inputs {kind}）",
+                       code="unknown_input", allowed=list(declared))
+
 
 @case_app.command("open")
+@with_open_aliases  # `case open objection --evaluation … --grounds …` (workflows/cli/aliases.py)
 def case_open(
-    ctx: typer.Context,
-    kind: str,
+    kind: Annotated[str, typer.Argument(metavar="KIND", help="The case kind, by code or Chinese label")],
     actor: AsOpt,
-    evaluation: Annotated[Optional[int], id_option(
-        "--evaluation", label="--evaluation（被提出异议的评价案件编号）", help="The evaluation case objected to")] = None,
+    subject: Annotated[Optional[str], typer.Option(
+        "--subject", help="The credit subject it is opened on (number, USCC or ID number)")] = None,
     parent: Annotated[Optional[int], id_option(
-        "--parent", label="--parent（上级案件编号）", help="The parent case (for kinds other than objection)")] = None,
-    grounds: Annotated[Optional[str], typer.Option("--grounds", help="Art. 24 grounds, e.g. 1,2")] = None,
-    received: Annotated[Optional[str], typer.Option("--received", help="Day the written material was received")] = None,
-    posted: Annotated[Optional[str], typer.Option(
-        "--posted", help="Day a mailed objection was posted (postmark); timeliness counts the earlier of the two")] = None,
-    materials: Annotated[Optional[str], typer.Option("--materials", help="Comma-separated list")] = None,
-    reason: Annotated[Optional[str], typer.Option("--reason")] = None,
-    sets: Annotated[Optional[list[str]], typer.Option("--set", help="key=value, repeatable")] = None,
+        "--parent", label="--parent（上级案件编号）", help="The case it is opened under")] = None,
+    entry: Annotated[Optional[int], id_option(
+        "--entry", label="--entry（信用档案记录编号）", help="The credit-archive entry it is opened on")] = None,
+    sets: Annotated[Optional[list[str]], typer.Option(
+        "--set", help="NAME=VALUE, an input of the opening transition; repeatable, each name once")] = None,
     as_json: JsonOpt = False,
 ):
-    """Open a case (e.g. `case open objection --evaluation 3 --grounds 1,2 --received 2026-03-02`)."""
-    # Every other option of this command is an input of the opening transition (also as --set key=…).
-    inputs = merge_dedicated(ctx, parse_sets(sets), not_inputs=("kind", "actor", "evaluation", "parent", "sets", "as_json"))
+    """Open a case of KIND on what its declaration allows (exactly one of --subject, --parent, --entry),
+    by its opening transition, with that transition's declared inputs as --set NAME=VALUE.
+
+    The inputs each kind takes (name, type, label, required, choices): `creditflow case inputs KIND`.
+    Example: `case open objection --parent 1 --set grounds=1,2 --set received=2026-02-24 --as alice`."""
+    from ..errors import BadInput
+
+    inputs = parse_sets(sets)
     services = svc()
-    # `--evaluation` is a convenience alias of `--parent` for an objection (tests/test_layout.py allow-list).
-    out = services.cases.open(kind, actor, inputs, parent=evaluation if evaluation is not None else parent)
-    emit(out, as_json, lambda: f"已立案 {out['case_id']}：{state_label(services.registry, out['kind'], out['state'])}，"
+    registry = services.registry
+    kind = resolve_kind(registry, kind)
+    proc = registry.procedure(kind)
+    trigger = proc.opening_trigger()
+    if trigger is None:
+        raise BadInput(f"case open {kind}：{proc.label}案件只能由其他案件依程序开启，不能直接立案", code="not_openable")
+    target = _check_target(registry, proc, kind, {"subject": subject, "parent": parent, "entry": entry})
+    _check_input_names(proc, kind, trigger, inputs)
+    out = services.cases.open(kind, actor, inputs, **target)
+    emit(out, as_json, lambda: f"已立案 {out['case_id']}：{state_label(registry, out['kind'], out['state'])}，"
                                f"文书 {out['notice']}")
+
+
+@case_app.command("inputs")
+def case_inputs(
+    kind: Annotated[str, typer.Argument(metavar="KIND", help="The case kind, by code or Chinese label")],
+    trigger: Annotated[Optional[str], typer.Option(
+        "--trigger", help="Another trigger of KIND (default: its opening trigger, what `case open` fires)")] = None,
+    as_json: JsonOpt = False,
+):
+    """The inputs (--set NAME=VALUE) a trigger of KIND declares: name, type, label, required, choices.
+
+    Without --trigger, those of the opening transition `case open KIND` fires, and what the kind is
+    opened on. Read from the declaration (no database)."""
+    from states import REGISTRY
+
+    from ..errors import BadInput
+
+    kind = resolve_kind(REGISTRY, kind)
+    proc = REGISTRY.procedure(kind)
+    people = [t for t in dict.fromkeys(t.trigger for t in proc.transitions if t.role != "system")]
+    if trigger is None:
+        trigger = proc.opening_trigger()
+        if trigger is None:
+            raise BadInput(f"case inputs {kind}：{proc.label}案件只能由其他案件依程序开启，不能直接立案；"
+                           f"请用 --trigger 指明一个办理操作：{'、'.join(people)}", code="not_openable", allowed=people)
+    elif trigger.strip() not in people:
+        raise BadInput(f"case inputs {kind}：{proc.label}程序没有由人办理的操作 {trigger!r}；可选：{'、'.join(people)}",
+                       code="unknown_trigger", allowed=people)
+    trigger = trigger.strip()
+    routes = [t for t in proc.transitions if t.trigger == trigger and t.role != "system"]
+    label = next((t.label for t in routes if t.when is None), routes[0].label)  # the default route's
+    opening = trigger == proc.opening_trigger()
+    out = {"kind": kind, "label": proc.label, "trigger": trigger, "trigger_label": label,
+           "opening": opening, "opens_on": list(proc.opens_on) if opening else [],
+           "inputs": [input_dict(s) for s in opening_specs(proc, trigger).values()]}
+
+    def text() -> str:
+        head = f"{proc.label}（{kind}）{label}（{trigger}）"
+        if opening:
+            head += f"：creditflow case open {kind} 在{opened_on(REGISTRY, proc)}上立案"
+        return "\n".join([head] + ([input_line(i) for i in out["inputs"]] or ["  （无输入项）"]))
+
+    emit(out, as_json, text)
 
 
 @case_app.command("act")
@@ -300,9 +385,19 @@ def case_act(
 
 @case_app.command("actions")
 def case_actions(case_id: CaseArg, actor: AsOpt, as_json: JsonOpt = False):
-    """The triggers USER may fire on CASE now."""
-    actions = svc().cases.actions(case_id, actor)
-    emit({"case_id": case_id, "actions": actions}, as_json, " ".join(actions) or "（当前无可办理事项）")
+    """What USER may do on CASE now: each trigger with its label and declared inputs (what a form renders)."""
+    actions = svc().cases.actions(case_id, actor, detailed=True)
+
+    def text() -> str:
+        if not actions:
+            return "（当前无可办理事项）"
+        lines = []
+        for a in actions:
+            lines.append(f"{a['trigger']}\t{a['label']}")
+            lines += [input_line(i) for i in a["inputs"]]
+        return "\n".join(lines)
+
+    emit({"case_id": case_id, "actions": actions}, as_json, text)
 
 
 # Timer status as a handler says it (the JSON keeps the codes).
@@ -408,10 +503,12 @@ def audit_log(case_id: CaseArg, as_json: JsonOpt = False):
         kind = services.cases.show(case_id)["kind"]
         proc = _procedure(services.registry, kind)
         def label(e) -> str:  # the declared transition that made this step (the route it took)
-            for t in proc.transitions if proc else ():
-                if t.trigger == e["trigger"] and (t.dest or e["from_state"]) == e["to_state"]:
-                    return t.label
-            return e["trigger"]
+            routes = [t for t in (proc.transitions if proc else ())
+                      if t.trigger == e["trigger"] and (t.dest or e["from_state"]) == e["to_state"]]
+            # Two routes to the same state are told apart by a condition the log does not record: the
+            # default route (no condition) names the step without claiming the condition held.
+            route = next((t for t in routes if t.when is None), routes[0] if routes else None)
+            return route.label if route else e["trigger"]
 
         return "\n".join(["序号\t生效时间\t办理人\t操作\t状态变化\t文书"] + [
             f"{e['seq']}\t{e['effective_at']}{'（模拟时钟）' if e['clock_overridden'] else ''}\t{e['actor']}\t"

@@ -403,7 +403,7 @@ class Engine:
         writes += [hot.Call(stmt, params) for stmt, params in timer_writes]
         writes.append(hot.Call(_INSERT_NOTICE, dict(
             number=number, department=settings["number_prefix"], series=t.notice.series, year=issued_on.year, seq=n,
-            case_id=case_id, transition_seq=seq + 1, template=t.notice.template, title=t.notice.title,
+            case_id=case_id, transition_seq=seq + 1, template=t.notice.template, title=context["notice"]["title"],
             audience=t.notice.audience, addressee=addressee(t.notice.audience, subject, settings),
             html=rendered.html, text=rendered.text, content_hash=rendered.content_hash, issued_at=issued_at)))
         writes.append(hot.Call(_INSERT_LOG, log))

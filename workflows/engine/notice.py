@@ -45,7 +45,7 @@ def notice_context(conn, *, calendar, proc, t, settings, number, issued_at, subj
         "department": {"name": settings["department_name"], "prefix": settings["number_prefix"],
                        "reconsideration_body": settings["reconsideration_body"], "court": settings["court"],
                        "fonts": {k[5:]: v for k, v in settings.items() if k.startswith("font_") and v}},
-        "notice": {"number": number, "title": t.notice.title, "audience": t.notice.audience,
+        "notice": {"number": number, "title": t.notice.title_for(proc.conditions, ctx), "audience": t.notice.audience,
                    "series": t.notice.series, "issued_on": issued_on, "against_subject": t.notice.against_subject,
                    "issued_at": issued_at.astimezone(SHANGHAI).replace(microsecond=0).isoformat(),
                    "effective_on": ctx.today},
@@ -82,7 +82,10 @@ class Lazy:
         return self._value
 
     def __getattr__(self, name):
-        return self._get()[name]
+        value = self._get()
+        if name.startswith("_") or not value or name not in value:
+            raise AttributeError(name)  # a template reads it as undefined
+        return value[name]
 
     def __getitem__(self, key):
         return self._get()[key]

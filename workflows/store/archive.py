@@ -112,8 +112,36 @@ def select_entries(conn: Connection, *, subject_id: int, case_id: int, selector:
     found = [e for e in live if e.kind == selector["kind"] and e.category == selector["category"]
              and e.collected_by == collected_by and e.case_id != case_id]
     if "year_before" in selector and found:
-        years = {r.id: (r.data or {}).get("year") for r in conn.execute(
-            select(cases.c.id, cases.c.data).where(cases.c.id.in_({e.case_id for e in found}),
-                                                   cases.c.kind == selector["case_kind"]))}
-        found = [e for e in found if isinstance(years.get(e.case_id), int) and years[e.case_id] < selector["year_before"]]
+        years = _years(conn, found, selector["case_kind"])
+        found = [e for e in found if isinstance(years.get(e.id), int) and years[e.id] < selector["year_before"]]
     return found
+
+
+def _years(conn: Connection, entries: list[Entry], case_kind: str) -> dict[int, int | None]:
+    """Each entry's year: that of the `case_kind` case that wrote it, or, for an entry that corrected
+    another (an objection's correction supersedes it), the year of the entry it corrected."""
+    origin = {e.id: e.id for e in entries}  # entry -> the entry whose writer's year it takes
+    writer = {e.id: e.case_id for e in entries}
+    years: dict[int, int | None] = {}
+    for _ in range(16):  # a correction of a correction …: a short chain
+        case_years = {r.id: (r.data or {}).get("year") for r in conn.execute(
+            select(cases.c.id, cases.c.data).where(cases.c.id.in_(set(writer.values())), cases.c.kind == case_kind))}
+        pending = {}
+        for entry_id, case_id in writer.items():
+            if case_id in case_years:
+                years[entry_id] = case_years[case_id]
+            else:
+                pending[entry_id] = origin[entry_id]
+        if not pending:
+            break
+        corrected = {r.by_entry_id: (r.entry_id, r.case_id) for r in conn.execute(
+            select(archive_status.c.by_entry_id, archive_status.c.entry_id, archive_entries.c.case_id)
+            .join(archive_entries, archive_entries.c.id == archive_status.c.entry_id)
+            .where(archive_status.c.status == "superseded", archive_status.c.by_entry_id.in_(set(pending.values()))))}
+        writer, origin = {}, {}
+        for entry_id, via in pending.items():
+            if via in corrected:
+                origin[entry_id], writer[entry_id] = corrected[via]
+        if not writer:
+            break
+    return years
