@@ -195,7 +195,9 @@ def _record_objection(ctx) -> dict:
         return {"data": data}
     return {"data": {**data,
                      "evaluation": {"score": ctx.parent.data.get("score"), "grade": ctx.parent.data.get("grade"),
-                                    "year": ctx.parent.data.get("year")},
+                                    "year": ctx.parent.data.get("year"),
+                                    # told, not published (Art. 29): its notices say 作出, not 公布
+                                    "window_from_service": bool(ctx.parent.data.get("window_from_service"))},
                      "reopened_final": ctx.parent.state == "final"}}
 
 
