@@ -56,7 +56,8 @@ def evaluation_publish(
     window = next((t for t in show["timers"] if t["name"] == "objection_window"), None)
     out = {**out, "grade": show["grade"], "score": show["score"], "objection_window": window}
     when = f"异议期至 {window['last_day']}" if window else show.get("objection_window") or "异议期尚未起算"
-    emit(out, as_json, f"评价结果已公布：案件 {out['case_id']}，{out['score']}分 {out['grade']}级，"
+    done = "评价结果已公布" if window else "评价结果已作出（不公开，书面告知）"
+    emit(out, as_json, f"{done}：案件 {out['case_id']}，{out['score']}分 {out['grade']}级，"
                        f"{when}，告知书 {out['notice']}")
 
 
