@@ -28,10 +28,14 @@ def as_dict(proc: Procedure, policy=DEFAULT_POLICY) -> dict:
             "inputs": [{"name": i.name, "type": i.type, "required": i.required, "label": i.label,
                         "choices": list(i.choices)} for i in t.inputs],
             "guards": [{"code": g.code, "article": g.article, "message": g.message} for g in t.guards],
-            "timers": [{"op": e.op, "timer": e.timer} for e in t.timers],
+            "timers": [{"op": e.op, "timer": e.timer, "anchor": e.anchor, "until": e.until} for e in t.timers],
             "notice": {"template": t.notice.template, "title": t.notice.title, "series": t.notice.series,
-                       "audience": t.notice.audience},
+                       "audience": t.notice.audience, "titles": [{"when": c, "title": x} for c, x in t.notice.titles]},
             "parent": t.parent.trigger if t.parent else None,
+            "opens": [{"kind": o.kind, "trigger": o.trigger, "relation": o.relation, "when": o.when} for o in t.opens],
+            "notifies": [{"target": n.target, "kind": n.kind, "trigger": n.trigger, "when": n.when}
+                         for n in t.notifies],
+            "effects": list(t.effects),
         } for t in proc.transitions],
     }
 
@@ -73,8 +77,8 @@ def markdown(proc: Procedure, policy=DEFAULT_POLICY) -> str:
     out += ["", "| timer | rule | side | on expiry | source |", "|---|---|---|---|---|"]
     out += [f"| `{t.name}` | {policy[t.amount]} {t.unit} | {t.side} | `{t.on_expiry}` | {policy.source(t.amount)} |"
             for t in proc.timers]
-    out += ["", "| trigger | from → to | role | inputs | guards (rule, article) | timers | notice |",
-            "|---|---|---|---|---|---|---|"]
+    out += ["", "| trigger | from → to | role | inputs | guards (rule, article) | timers | notice | related cases |",
+            "|---|---|---|---|---|---|---|---|"]
     for t in proc.transitions:
         src = ", ".join("(new)" if s == NEW else s for s in t.source)
         dest = t.dest or "(stays)"
@@ -83,9 +87,14 @@ def markdown(proc: Procedure, policy=DEFAULT_POLICY) -> str:
         guards = "; ".join(f"{g.code} ({g.article})" for g in t.guards)
         if t.decision:
             guards = ("FOUR-EYES; " + guards).rstrip("; ")
-        timers = ", ".join(f"{e.op} {e.timer}" for e in t.timers)
+        timers = ", ".join(f"{e.op} {e.timer}" + (f" from {e.anchor}" if e.op == "start" and e.anchor != "today" else "")
+                           + (f" until {e.until}" if e.until else "") for e in t.timers)
+        related = [f"parent: `{t.parent.trigger}`"] if t.parent else []
+        related += [f"opens `{o.kind}` ({o.relation})" for o in t.opens]
+        related += [f"notifies {n.target}{' `' + n.kind + '`' if n.kind else ''}: `{n.trigger}`" for n in t.notifies]
+        title = t.notice.title + "".join(f"; when `{c}`: {x}" for c, x in t.notice.titles)
         out.append(f"| `{t.trigger}`{when} | {src} → {dest} | {'/'.join(_ROLE.get(r, r) for r in t.roles)} | {inputs} | {guards} | "
-                   f"{timers} | {t.notice.title} ({t.notice.audience}) |")
+                   f"{timers} | {title} ({t.notice.audience}) | {', '.join(related)} |")
     return "\n".join(out) + "\n"
 
 

@@ -336,3 +336,18 @@ def test_relations_are_checked_across_procedures(templates):
         Transition("y", ("open",), None, "handler", "y", N, opens=(Open("drill_watch", "opened_by_source", "child"),)),))
     with pytest.raises(DeclarationError, match="is not among its parent kinds"):
         registry(bad_open)
+
+
+def test_the_docs_show_the_declared_effects(templates):
+    from states.describe import as_dict, markdown
+
+    reg = registry()
+    proc = reg.procedure("drill_source")
+    decide = next(t for t in as_dict(proc, reg.policy("drill_source"))["transitions"] if t["trigger"] == "decide")
+    assert decide["opens"] == [{"kind": "drill_follow", "trigger": "opened_by_source", "relation": "child", "when": None},
+                               {"kind": "drill_watch", "trigger": "opened_by_source", "relation": "linked",
+                                "when": "watch_needed"}]
+    text = markdown(proc, reg.policy("drill_source"))
+    assert "opens `drill_follow` (child), opens `drill_watch` (linked)" in text
+    assert "notifies opened `drill_watch`: `source_corrected`" in text
+    assert "start reply from event" in text and "start appointment until input:appointment" in text
