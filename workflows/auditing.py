@@ -57,7 +57,7 @@ from .audit import (
     row_hash,
     settings_change_hash,
 )
-from .errors import BadInput, Conflict
+from .errors import BadInput, Conflict, no_such_case
 from .errors import Refused as RefusedError
 from .store.tables import (
     cases,
@@ -607,7 +607,7 @@ def export_log(db: DbEngine, path: str | Path, fmt: str = "jsonl", since: date |
     with reading(db) as conn:
         if case_id is not None and conn.execute(select(cases.c.id).where(cases.c.id == case_id)).first() is None \
                 and conn.execute(select(transitions.c.id).where(transitions.c.case_id == case_id).limit(1)).first() is None:
-            raise BadInput(f"没有编号为 {case_id} 的案件；请用 creditflow case list 查看", code="unknown_case")
+            raise no_such_case(case_id)
         with _output(path, newline="" if fmt == "csv" else None) as fh:
             writer = None
             if fmt == "csv":

@@ -55,3 +55,8 @@ def unreachable_message(detail: str) -> str:
     """The one line a handler reads when the store cannot be reached (Chinese: what, and what to do)."""
     return (f"无法连接案件数据库（{detail}）：数据库不可达或无法打开，未作任何更改；"
             "请检查 CREDITFLOW_DATABASE_URL（或 CREDITFLOW_HOME）指向的数据库是否存在并可访问")
+
+
+def no_such_case(case_id: int) -> BadInput:
+    """The one refusal of a case id that names no case (engine, services and audit export alike)."""
+    return BadInput(f"没有编号为 {case_id} 的案件；请用 creditflow case list 查看", code="unknown_case")

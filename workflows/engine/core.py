@@ -35,7 +35,7 @@ from .. import clock
 from ..audit import row_hash
 from ..auditing import refuse_read_only
 from ..deployment import require_for_notice
-from ..errors import BadInput, Conflict
+from ..errors import BadInput, Conflict, no_such_case
 from ..errors import Refused as RefusedError
 from ..inputs import parse_inputs, to_json
 from ..store import archive as archive_repo
@@ -119,10 +119,6 @@ def _refused(r: Refusal) -> RefusedError:
     return RefusedError(r.message, code=r.code, article=r.article, allowed=r.allowed)
 
 
-def _no_case(case_id: int) -> BadInput:
-    return BadInput(f"没有编号为 {case_id} 的案件；请用 creditflow case list 查看", code="unknown_case")
-
-
 class Engine:
     """Holds what every transition needs that does not change per call: calendar, registry, settings."""
 
@@ -179,7 +175,7 @@ class Engine:
     def advance(self, conn: Connection, case_id: int, request: Request) -> Outcome:
         found = repo.for_transition(conn, case_id, request.actor)  # case, subject, user, timers: one query
         if found is None:
-            raise _no_case(case_id)
+            raise no_such_case(case_id)
         row, subject, user, timer_rows = found
         proc = self._procedure(row.kind, row.declaration_version)
         if request.expected_version is not None and request.expected_version != row.version:
@@ -245,7 +241,7 @@ class Engine:
     def _reading_context(self, conn, case_id: int, actor_name: str):
         row = repo.case_row(conn, case_id)
         if row is None:
-            raise _no_case(case_id)
+            raise no_such_case(case_id)
         proc = self._procedure(row.kind, row.declaration_version)
         subject = repo.subject_row(conn, row.subject_id) if row.subject_id is not None else None
         step = _Step(proc, row, [], Request("", actor_name, {}), subject, row.subject_id, row.parent_id,

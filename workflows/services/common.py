@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from calendars import SHANGHAI
 
-from ..errors import MAX_ID, BadInput
+from ..errors import MAX_ID, BadInput, no_such_case
 from ..store import repo
 from ..store.people_repo import subject_by_identifier
 
@@ -32,10 +32,6 @@ def timer_dict(t) -> dict:
 def subject_dict(r) -> dict:
     return {"id": r.id, "name": r.name, "type": r.subject_type, "identifier_kind": r.identifier_kind,
             "identifier": r.identifier}
-
-
-def no_such_case(case_id: int) -> BadInput:
-    return BadInput(f"没有编号为 {case_id} 的案件；请用 creditflow case list 查看", code="unknown_case")
 
 
 def require_case(conn, case_id: int):

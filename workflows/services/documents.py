@@ -25,20 +25,19 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 
 from calendars import SHANGHAI
+from states import common
 from states.spec import SERVED_TRIGGER
 
 from .. import clock
-from ..auditing import refuse_read_only
 from ..engine import Engine, Request
 from ..errors import BadInput
 from ..errors import Refused as RefusedError
 from ..inputs import choose
-from ..store import notices_repo, repo
+from ..store import notices_repo
 from ..store.uow import UnitOfWork
 from .common import outcome_dict
 
-SERVICE_METHODS = {"direct": "直接送达", "post": "邮寄送达", "electronic": "电子送达"}
-SERVING_ROLES = frozenset({"handler", "approver"})
+SERVICE_METHODS = dict(common.SERVICE_METHODS)  # as the `notice_served` transition declares them
 CORRECTION_TRIGGER = "correct_notice"  # states/common.py: every procedure declares it
 
 
@@ -103,36 +102,19 @@ class DocumentService:
             try:
                 on = date.fromisoformat(on.strip())
             except ValueError:
-                raise BadInput(f"--on {on!r} is not a date (YYYY-MM-DD)", code="bad_date") from None
+                raise BadInput(f"--on {on!r} 不是日期；请按 YYYY-MM-DD 填写送达回证上的送达日期，如 2026-02-09",
+                               code="bad_date") from None
         with self.uow() as uow:
             conn = uow.conn
-            user = repo.user_row(conn, actor)
-            if user is None:
-                raise BadInput(f"没有用户 {actor!r}；请先用 creditflow user add {actor} --role handler 添加",
-                               code="unknown_user")
-            roles = frozenset(r for r in user.roles.split(",") if r)
-            refuse_read_only(user.name, roles)
-            if not roles & SERVING_ROLES:
-                raise RefusedError(f"用户 {user.name} 不是经办人或审核人，不能登记送达", code="ROLE",
-                                   article="creditflow policy: 送达由经办人或审核人登记", allowed=sorted(SERVING_ROLES))
             row = _notice(conn, number)
-            if row.audience == "internal":
-                raise BadInput(f"notice {row.number} is an internal record of the case file; it is not served",
-                               code="not_served")
-            issued_on = row.issued_at.astimezone(SHANGHAI).date()
-            if on < issued_on:
-                raise BadInput(f"service on {on.isoformat()} is before the notice was issued ({issued_on.isoformat()})",
-                               code="bad_date", article="creditflow policy: 送达日期不早于文书印发日期")
-            today = clock.today()
-            if on > today:
-                raise BadInput(f"service on {on.isoformat()} is in the future (today is {today.isoformat()}); "
-                               "record service once it has happened", code="bad_date")
+            # The engine checks the rest, as for `case act … notice_served`: the user and their role (handler
+            # or approver), an internal record (not served), a day before the issue or still to come.
             out = self.engine.advance(conn, row.case_id, Request(
                 SERVED_TRIGGER, actor, {"notice": row.number, "method": method, "served_on": on}))
             recorded = notices_repo.last_service(conn, row.number)  # the engine wrote it
             uow.commit()
         return {"number": row.number, "method": method, "method_label": SERVICE_METHODS[method],
-                "served_on": on.isoformat(), "addressee": row.addressee, "actor": user.name,
+                "served_on": on.isoformat(), "addressee": row.addressee, "actor": actor,
                 "recorded_at": clock.local(recorded.recorded_at) if recorded is not None else None,
                 "case": outcome_dict(out)}
 
