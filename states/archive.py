@@ -16,7 +16,7 @@ from datetime import date
 
 from calendars.periods import add_months
 
-from .policy import HENAN
+from .policy import HENAN, SEVERITIES
 
 KINDS = {"basic": "基础信息", "good": "守信信息", "bad": "不良信息", "evaluation": "信用评价结果"}
 STATUSES = {"superseded": "已被更正或取代", "disputed": "异议处理中（暂停使用）",
@@ -31,14 +31,28 @@ class DisclosureError(ValueError):
     """A disclosure period outside the bounds of Art. 30."""
 
 
-def check_bad_disclosure(months: int, penalty_term_months: int | None = None) -> int:
-    """Art. 30(3): bad information is disclosed 6 months to 1 year, and never for less than the related
-    administrative penalty's term (so a longer penalty lengthens the upper bound too)."""
-    lower = max(6, penalty_term_months or 0)
-    upper = max(12, penalty_term_months or 0)
+def bad_disclosure_bounds(policy, severity: str = "general", penalty_term_months: int | None = None) -> tuple[int, int]:
+    """The months a 失信 record of `severity` may be disclosed under `policy` (the profile in force on its
+    determination day): the profile's bounds (Henan Art. 30(3): 6 months to 1 year; the national classes
+    from 2026-04-01), and never for less than the related administrative penalty's term (so a longer
+    penalty lengthens the upper bound too)."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r}")
+    lower = max(policy[f"bad_disclosure_min_months_{severity}"], penalty_term_months or 0)
+    upper = max(policy[f"bad_disclosure_max_months_{severity}"], penalty_term_months or 0)
+    return lower, upper
+
+
+def check_bad_disclosure(months: int, penalty_term_months: int | None = None, *, policy=None,
+                         severity: str = "general") -> int:
+    """Refuse a disclosure period outside `bad_disclosure_bounds` (default policy: the Henan measure as written)."""
+    if policy is None:
+        from .policy import DEFAULT_POLICY as policy
+    lower, upper = bad_disclosure_bounds(policy, severity, penalty_term_months)
     if not isinstance(months, int) or isinstance(months, bool) or not lower <= months <= upper:
         bound = f"{lower}至{upper}个月" + (f"（不得低于相关行政处罚期限{penalty_term_months}个月）" if penalty_term_months else "")
-        raise DisclosureError(f"不良信息公开期限应为{bound}，{months!r}个月不在此范围内（{DISCLOSURE_ARTICLE}第一款第三项）")
+        source = policy.source(f"bad_disclosure_max_months_{severity}")
+        raise DisclosureError(f"不良信息（失信程度：{SEVERITIES[severity]}）公开期限应为{bound}，{months!r}个月不在此范围内（{source}）")
     return months
 
 

@@ -58,14 +58,23 @@ class Context:
                  load_siblings: Callable[[], list[CaseView]] = list,
                  load_children: Callable[[], list[CaseView]] = list,
                  load_entry: Callable[[], dict | None] = lambda: None, subject: SubjectView | None = None,
-                 cause: dict | None = None, event: dict | None = None):
+                 cause: dict | None = None, event: dict | None = None,
+                 policy_on: Callable[[date], Policy] | None = None, profile_on: Callable[[date], Any] | None = None,
+                 load_subject_cases: Callable[[str], list[CaseView]] = lambda kind: []):
         self.case = case
         self.actor = actor
         self.inputs = inputs
         self.today = today
         self.now = now
         self.calendar = calendar
+        # The numbers in force on the day the step is taken; `policy_on(day)` those in force on another day
+        # (a period attached to a determination follows its determination day), `profile_on(day)` which
+        # profile that is (`.name`, `.effective_from`).
         self.policy = policy
+        self.policy_on = policy_on or (lambda day: policy)
+        self.profile_on = profile_on or (lambda day: None)
+        self._load_subject_cases = load_subject_cases
+        self._subject_cases: dict[str, list[CaseView]] = {}
         self._load_parent = load_parent
         self._load_siblings = load_siblings
         self._load_children = load_children
@@ -93,6 +102,12 @@ class Context:
     @cached_property
     def children(self) -> list[CaseView]:
         return self._load_children()
+
+    def subject_cases(self, kind: str) -> list[CaseView]:
+        """All the subject's cases of `kind` but this one (e.g. its other credit records), loaded on first use."""
+        if kind not in self._subject_cases:
+            self._subject_cases[kind] = self._load_subject_cases(kind)
+        return self._subject_cases[kind]
 
     @cached_property
     def entry(self) -> dict | None:

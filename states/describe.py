@@ -8,7 +8,13 @@ diagram all read the same declaration through these functions. Regenerate the do
 from __future__ import annotations
 
 from .policy import DEFAULT_POLICY
+from .timers import amount_source
 from .spec import NEW, Procedure
+
+
+def _amount(timer, policy):
+    """A clock's amount as the docs show it: the policy number, or the case's data it is read from."""
+    return f"({timer.amount})" if timer.amount.startswith("data:") else policy[timer.amount]
 
 
 def as_dict(proc: Procedure, policy=DEFAULT_POLICY) -> dict:
@@ -20,7 +26,7 @@ def as_dict(proc: Procedure, policy=DEFAULT_POLICY) -> dict:
         "parent_kinds": list(proc.parent_kinds),
         "opens_on": list(proc.opens_on),
         "states": [{"name": s.name, "label": s.label, "final": s.final} for s in proc.states],
-        "timers": [{"name": t.name, "unit": t.unit, "amount": policy[t.amount], "source": policy.source(t.amount),
+        "timers": [{"name": t.name, "unit": t.unit, "amount": _amount(t, policy), "source": amount_source(t, policy),
                     "side": t.side, "on_expiry": t.on_expiry, "label": t.label} for t in proc.timers],
         "transitions": [{
             "trigger": t.trigger, "source": [s for s in t.source if s != NEW], "opening": NEW in t.source,
@@ -75,7 +81,7 @@ def markdown(proc: Procedure, policy=DEFAULT_POLICY) -> str:
     out += ["```mermaid", mermaid(proc), "```", "", "| state | label | final |", "|---|---|---|"]
     out += [f"| `{s.name}` | {s.label} | {'yes' if s.final else ''} |" for s in proc.states]
     out += ["", "| timer | rule | side | on expiry | source |", "|---|---|---|---|---|"]
-    out += [f"| `{t.name}` | {policy[t.amount]} {t.unit} | {t.side} | `{t.on_expiry}` | {policy.source(t.amount)} |"
+    out += [f"| `{t.name}` | {_amount(t, policy)} {t.unit} | {t.side} | `{t.on_expiry}` | {amount_source(t, policy)} |"
             for t in proc.timers]
     out += ["", "| trigger | from → to | role | inputs | guards (rule, article) | timers | notice | related cases |",
             "|---|---|---|---|---|---|---|---|"]

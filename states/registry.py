@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from .machine import ProcedureMachine
+from .policy import PolicySchedule
 from .spec import DeclarationError, Policy, Procedure, validate
 
 
@@ -36,32 +37,47 @@ class Registered:
 class Registry:
     """Procedures by kind and version, their shared machines, and the policy each one runs under."""
 
-    def __init__(self, procedures: Iterable[Procedure], *, policy: Policy,
+    def __init__(self, procedures: Iterable[Procedure], *, policy: Policy | None = None,
+                 schedule: PolicySchedule | None = None,
                  profiles: Mapping[str, Policy] | None = None,
                  scenes: Mapping[str, Callable] | None = None,
                  template_exists: Callable[[str], bool] | None = None,
                  check_policy: Callable[[Policy], None] | None = None):
         if template_exists is None:
             from notices import template_exists
-        self.base_policy = policy
+        if schedule is None and policy is None:
+            raise ValueError("a registry needs a policy or a policy schedule")
+        # The dated profiles (the numbers in force on a day); a single policy is a schedule of one.
+        self.schedule = schedule if schedule is not None else PolicySchedule.single(policy)
+        self.base_policy = policy if policy is not None else self.schedule.profiles[0].policy
         self.profiles = MappingProxyType(dict(profiles or {}))
+        self._check_policy = check_policy
         self._versions: dict[str, dict[int, Registered]] = {}
         for proc in procedures:
             versions = self._versions.setdefault(proc.kind, {})
             if proc.version in versions:
                 raise DeclarationError(f"two declarations of procedure {proc.kind!r} version {proc.version}")
-            for profile in (None, *self.profiles):
-                validate(proc, self.policy_for(proc, profile), template_exists)
+            for base in self.schedule.policies():
+                for profile in (None, *self.profiles):
+                    validate(proc, self._overlay(base, proc, profile), template_exists)
             versions[proc.version] = Registered(proc, ProcedureMachine(proc))
         self._latest = {kind: versions[max(versions)] for kind, versions in self._versions.items()}
         self.scenes = MappingProxyType(dict(scenes or {}))
         self._check_relations()
-        if check_policy is not None:
+        self.check_schedule(self.schedule)
+
+    def check_schedule(self, schedule: PolicySchedule) -> None:
+        """Legal bounds of every dated profile (with a deployment's overrides) and every office profile,
+        checked when the registry is built and when a deployment's overrides are loaded, not first when a
+        case needs them."""
+        if self._check_policy is None:
+            return
+        for dated, base in zip(schedule.profiles, schedule.policies()):
             for profile in (None, *self.profiles):
                 try:
-                    check_policy(policy.overlaid(self.profiles.get(profile) if profile else None))
+                    self._check_policy(base.overlaid(self.profiles.get(profile) if profile else None))
                 except ValueError as exc:
-                    raise DeclarationError(f"policy {policy.name}{'/' + profile if profile else ''}: {exc}") from None
+                    raise DeclarationError(f"policy {dated.name}{'/' + profile if profile else ''}: {exc}") from None
 
     # -- lookups -------------------------------------------------------------------------------------
 
@@ -101,15 +117,22 @@ class Registry:
     def labels(self) -> dict[str, str]:
         return {kind: r.procedure.label for kind, r in self._latest.items()}
 
-    def policy_for(self, proc: Procedure, profile: str | None = None) -> Policy:
-        """The numbers `proc` runs under: the deployment's policy, the procedure's own numbers, then the
-        profile's (a profile is another jurisdiction's or office's numbers; later ones win)."""
-        return self.base_policy.overlaid(proc.policy, self.profiles.get(profile) if profile else None)
+    def _overlay(self, base: Policy, proc: Procedure, profile: str | None) -> Policy:
+        return base.overlaid(proc.policy, self.profiles.get(profile) if profile else None)
 
-    def policy(self, kind: str, version: int | None = None, profile: str | None = None) -> Policy:
+    def policy_for(self, proc: Procedure, profile: str | None = None, *, on=None,
+                   schedule: PolicySchedule | None = None) -> Policy:
+        """The numbers `proc` runs under on day `on`: the dated profile in force that day (`schedule`, default
+        the registry's; without a day, the base policy), the procedure's own numbers, then the office
+        profile's (another jurisdiction's or office's numbers; later ones win)."""
+        schedule = schedule or self.schedule
+        base = schedule.policy_on(on) if on is not None else self.base_policy.overlaid(schedule.overrides)
+        return self._overlay(base, proc, profile)
+
+    def policy(self, kind: str, version: int | None = None, profile: str | None = None, *, on=None) -> Policy:
         if profile is not None and profile not in self.profiles:
             raise KeyError(f"unknown policy profile {profile!r}")
-        return self.policy_for(self.procedure(kind, version), profile)
+        return self.policy_for(self.procedure(kind, version), profile, on=on)
 
     def triggers(self) -> set[str]:
         return {t for p in self.all_versions() for t in p.triggers}

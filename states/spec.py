@@ -30,7 +30,9 @@ SERVED_TRIGGER = "notice_served"
 # Where a case may be opened: on a subject, under a parent case, or on an archive entry it disputes.
 OPENS_ON = ("subject", "parent", "entry")
 RELATIONS = ("child", "linked")  # an opened case is the opener's child (its parent) or only linked to it
-NOTIFY_TARGETS = ("parent", "children", "opener", "opened")
+# the parent, the children, the opener, the cases this one opened, or the case that wrote the archive entry
+# this case is about (an objection to a record's entry tells the record)
+NOTIFY_TARGETS = ("parent", "children", "opener", "opened", "entry")
 INPUT_TYPES = ("str", "text", "date", "score", "int", "int_list", "str_list", "choice")
 
 
@@ -89,11 +91,12 @@ class Input:
 
 @dataclass(frozen=True)
 class TimerSpec:
-    """A clock a procedure runs. `amount` names a policy number; `on_expiry` is the system trigger."""
+    """A clock a procedure runs. `amount` names a policy number, or `data:NAME` a whole number the case
+    recorded (a period fixed per case, e.g. a record's disclosure months); `on_expiry` is the system trigger."""
 
     name: str
     unit: str
-    amount: str  # policy key
+    amount: str  # policy key, or "data:NAME"
     side: str  # "subject": expiry decides automatically; "agency": expiry flags overdue (督办)
     on_expiry: str
     label: str
@@ -206,6 +209,9 @@ class PolicyNumber:
     value: Any
     unit: str
     source: str  # the article that fixes it, or "our choice: …"
+    # which day picks the profile this number is taken from: "step" (the day the step is taken) or
+    # "determination" (a period attached to a determination keeps the law of its determination day)
+    dated_by: str = "step"
 
 
 @dataclass(frozen=True)
@@ -317,7 +323,11 @@ def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], b
             problems.append(f"timer {spec.name}: unknown calendar rule {spec.unit!r}")
         if spec.unit == "hours" and spec.remind_before:
             problems.append(f"timer {spec.name}: an hour clock has no working-day reminder")
-        if spec.amount not in policy.numbers:
+        if spec.amount.startswith("data:"):
+            if spec.unit not in ("days", "months") or not spec.amount[5:]:
+                problems.append(f"timer {spec.name}: an amount from the case's data ({spec.amount!r}) is for day or "
+                                "month periods")
+        elif spec.amount not in policy.numbers:
             problems.append(f"timer {spec.name}: policy number {spec.amount!r} missing from policy {policy.name}")
         if spec.remind_before and spec.remind_before not in policy.numbers:
             problems.append(f"timer {spec.name}: policy number {spec.remind_before!r} missing")

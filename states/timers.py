@@ -162,6 +162,23 @@ def _day(value, where: str) -> date:
     raise AnchorMissing(f"期限起算日 {where} 没有有效日期（{value!r}）")
 
 
+def timer_amount(spec: TimerSpec, policy: Policy, data: Mapping) -> int:
+    """A clock's amount: its policy number, or (`data:NAME`) the whole number the case recorded."""
+    if not spec.amount.startswith("data:"):
+        return policy[spec.amount]
+    name = spec.amount[5:]
+    value = data.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise AnchorMissing(f"期限 {spec.name} 的期间应记载于案件数据 {name}，但案件中没有该数值")
+    return value
+
+
+def amount_source(spec: TimerSpec, policy: Policy) -> str:
+    if spec.amount.startswith("data:"):
+        return f"期间依案件记载（{spec.amount[5:]}）"
+    return policy.source(spec.amount)
+
+
 def anchor_day(effect, *, today: date, inputs: Mapping, data: Mapping, parent_data: Mapping,
                event_day: date | None) -> date:
     """The day a started clock counts from (the day itself not counted: Civil Code Art. 201)."""
@@ -256,7 +273,7 @@ def plan_timers(proc: Procedure, transition: Transition, existing: Mapping[str, 
         if effect.op == "start":
             start = anchor_day(effect, today=today, inputs=inputs, data=data or {}, parent_data=parent_data or {},
                                event_day=event_day)
-            amount = policy[spec.amount]
+            amount = timer_amount(spec, policy, data or {})
             if effect.until is not None:
                 until = _day(inputs.get(effect.until.partition(":")[2]), effect.until)
                 clock_json = {"start": start.isoformat(), "until": until.isoformat()}
@@ -307,7 +324,7 @@ def plan_timers(proc: Procedure, transition: Transition, existing: Mapping[str, 
             update(spec.name, values)
         log.append({"timer": spec.name, "op": effect.op, "last_day_before": before,
                     "last_day": period.last_day.isoformat(), "ends_at": period.ends_at.isoformat(),
-                    "provisional": period.provisional, "rule": f"{period.rule}; {policy.source(spec.amount)}"})
+                    "provisional": period.provisional, "rule": f"{period.rule}; {amount_source(spec, policy)}"})
     if closing:
         # A closed case has no live clock: stopping it also cancels any reminder behind it.
         for left in list(after.values()):

@@ -16,6 +16,7 @@ from . import calendar as calendar_cmd
 from . import audit as _audit_cmd  # noqa: F401  (adds verify, checkpoint, export to `audit`)
 from . import cases as cases_cmd
 from .demo import demo as demo_cmd
+from . import policy as policy_cmd
 from . import procedures as procedures_cmd
 from . import serve as serve_cmd
 from .output import dumps
@@ -38,6 +39,7 @@ app.command("sweep")(cases_cmd.sweep)
 app.add_typer(cases_cmd.incidents_app, name="incidents")
 app.add_typer(cases_cmd.notice_app, name="notice")
 app.add_typer(procedures_cmd.app, name="procedure")
+app.add_typer(policy_cmd.app, name="policy")
 app.command("serve")(serve_cmd.serve)
 app.command("deploy")(serve_cmd.deploy)
 app.command("demo")(demo_cmd)

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from calendars import WorkingCalendar
 from notices import render
-from states import REGISTRY, NEW, Refusal, Registry, UnknownProcedure
+from states import REGISTRY, NEW, PolicySchedule, Refusal, Registry, UnknownProcedure
 from states.context import Actor, CaseView, Context, SubjectView, TimerView
 from states.identifiers import INSTITUTION_TYPES
 from states.spec import SERVED_TRIGGER, Open, Procedure, Transition
@@ -122,10 +122,13 @@ def _refused(r: Refusal) -> RefusedError:
 class Engine:
     """Holds what every transition needs that does not change per call: calendar, registry, settings."""
 
-    def __init__(self, calendar: WorkingCalendar, registry: Registry | None = None, *, profile: str | None = None):
+    def __init__(self, calendar: WorkingCalendar, registry: Registry | None = None, *, profile: str | None = None,
+                 schedule: PolicySchedule | None = None):
         self.calendar = calendar
         self.registry = registry or REGISTRY
-        self.profile = profile  # the policy profile this deployment runs (None: the registry's base policy)
+        self.profile = profile  # the office profile laid over the dated numbers (None: none)
+        # The dated profiles with this deployment's overrides (settings.toml [policy]); default the registry's.
+        self.schedule = schedule or self.registry.schedule
         self._settings: dict | None = None
 
     def settings(self, conn: Connection) -> dict:
@@ -227,8 +230,9 @@ class Engine:
                 "entry": "所针对的信用档案记录（--entry 记录编号）"}
         return "或".join(ways[o] for o in proc.opens_on)
 
-    def _policy(self, proc: Procedure):
-        return self.registry.policy_for(proc, self.profile)
+    def _policy(self, proc: Procedure, on=None):
+        """The numbers in force on day `on` (default today by the clock) for `proc`."""
+        return self.registry.policy_for(proc, self.profile, on=on or clock.today(), schedule=self.schedule)
 
     def _actor(self, conn: Connection, name: str, row=_UNREAD) -> Actor:
         if row is _UNREAD:
@@ -278,12 +282,20 @@ class Engine:
             e = archive_repo.entry(conn, step.entry_id, clock.today(now))
             return None if e is None else {**e.to_dict(), "subject_id": e.subject_id}
 
+        def load_subject_cases(kind):
+            own = case_view.id if case_view else None
+            rows = repo.cases_of_subject(conn, subject_id, kind) if subject_id is not None else []
+            return [_view(r, repo.timers_of(conn, r.id)) for r in rows if r.id != own]
+
         s = step.subject
         subject = SubjectView(s.id, s.name, s.subject_type, s.subject_type not in INSTITUTION_TYPES) if s else None
-        return Context(case=case_view, actor=actor, inputs=inputs, today=clock.today(now), now=now,
-                       calendar=self.calendar, policy=self._policy(proc), load_parent=load_parent,
+        today = clock.today(now)
+        return Context(case=case_view, actor=actor, inputs=inputs, today=today, now=now,
+                       calendar=self.calendar, policy=self._policy(proc, today), load_parent=load_parent,
                        load_siblings=load_siblings, load_children=load_children, load_entry=load_entry,
-                       subject=subject, cause=step.req.caused_by, event=event)
+                       subject=subject, cause=step.req.caused_by, event=event,
+                       policy_on=lambda day: self._policy(proc, day), profile_on=self.schedule.in_force,
+                       load_subject_cases=load_subject_cases)
 
     # -- the transition ----------------------------------------------------------------------------
 
@@ -451,6 +463,10 @@ class Engine:
 
     @staticmethod
     def _targets(conn, target: str, step: _Step, case_id: int) -> list:
+        if target == "entry":
+            entry = archive_repo.entry(conn, step.entry_id, clock.today()) if step.entry_id else None
+            owner = repo.case_row(conn, entry.case_id) if entry is not None and entry.case_id else None
+            return [owner] if owner is not None else []
         if target == "parent":
             return [r for r in [repo.case_row(conn, step.parent_id)] if r is not None] if step.parent_id else []
         if target == "opener":

@@ -11,6 +11,8 @@ the areas:
 * `svc.documents`: notices after issue: show, PDF, service, correction (documents.py)
 * `svc.sweep`: the deadline sweep, incidents, new calendar data (sweep.py)
 * `svc.audit`: a case's log, verification, checkpoints, exports (audit.py)
+
+`svc.schedule` is the policy in force by date with the settings file's overrides (policy.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .audit import AuditService
 from .cases import CaseService
 from .deployment import DeploymentService
 from .documents import DocumentService
+from .policy import deployment_schedule
 from .sweep import SweepService
 
 __all__ = ["AuditService", "CaseService", "DeploymentService", "DocumentService", "Services", "SweepService"]
@@ -42,6 +45,8 @@ class Services:
         self.db = db
         self.settings = settings
         self.registry = registry
+        # the dated policy profiles with this deployment's overrides, checked before anything runs under them
+        self.schedule = deployment_schedule(registry, settings.policy_overrides)
         self.audit = AuditService(db, self.uow)
         self.deployment = DeploymentService(db, self.uow, registry, database_url=settings.database_url,
                                             settings_changed=self._settings_changed)
@@ -63,7 +68,8 @@ class Services:
     def engine(self) -> Engine:
         from calendars import default_calendar
 
-        return Engine(default_calendar(self.settings.calendar_overrides), registry=self.registry)
+        return Engine(default_calendar(self.settings.calendar_overrides), registry=self.registry,
+                      schedule=self.schedule)
 
     def _engine(self) -> Engine:
         return self.engine
