@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from . import evaluation, objection
+from . import evaluation, objection, record, repair
 from .archive import check_bad_disclosure, check_good_disclosure
 from .machine import ProcedureMachine, Refusal
 from .policy import DEFAULT_POLICY, DEFAULT_SCHEDULE, SEVERITIES, PolicySchedule
 from .registry import Registry, UnknownProcedure
 from .spec import NEW, DeclarationError, Procedure, validate
 
-PROCEDURE_MODULES = (evaluation, objection)
+PROCEDURE_MODULES = (evaluation, objection, record, repair)
 
 
 def check_policy(policy) -> None:

@@ -5,22 +5,31 @@ Art. 20-23, 26: a result is published with its score and grade (Art. 22); anyone
 object within 15 working days (Art. 26); the result becomes final and enters the credit archive
 when the window ends with no valid objection, or when the objection on it is decided (Art. 23, 26),
 adjusted if the objection was upheld.
+
+A result that becomes final with grade D is a 失信 determination (Art. 35): it opens its record (states/record.py,
+category `evaluation_d`), which owns the subject's bad-information entry, its disclosure and its repair; the
+evaluation's own entry is the year's result as such (kind "evaluation", superseded by the next year's, like a
+C). An objection upheld that changes a final D away from D corrects the record (withdrawn); while an objection
+on a final D is handled, the record's entry is marked disputed too.
 """
 
 from __future__ import annotations
 
-from .archive import check_bad_disclosure, check_good_disclosure, disclosed_until
+from .archive import check_good_disclosure, disclosed_until
 from .grades import GRADE_RULE, grade_for, parse_score
 from .objection import GROUNDS
 from .policy import HENAN
 from . import common
 from .common import correction
-from .spec import NEW, SERVED_TRIGGER, Guard, Input, Notice, Procedure, State, TimerEffect, TimerSpec, Transition
+from .spec import (NEW, SERVED_TRIGGER, Guard, Input, Notice, Notify, Open, Procedure, State, TimerEffect, TimerSpec,
+                   Transition)
 
 KIND = "evaluation"
 SERIES = "信评"
 RECORD_SERIES = "信评记"  # internal records (期限变更提示)
 ARCHIVE_CATEGORY = "evaluation_grade"
+RECORD_KIND = "record"  # states/record.py: the 失信 record a final D opens
+RECORD_CATEGORY = "evaluation_d"
 
 STATES = (
     State("published", "已公布（异议期内）"),
@@ -100,7 +109,8 @@ def _apply_adjustment(ctx) -> dict:
 
 def _archive_result(ctx) -> dict:
     """The final result enters the archive (Art. 23, 26) with its disclosure period (Art. 30): A/B good
-    information, D bad information, C an evaluation result kept until the next year's supersedes it.
+    information; C and D an evaluation result kept until the next year's supersedes it (a D's bad information
+    is its record's entry: states/record.py, so nothing is counted twice).
     It supersedes what this case entered before (a result corrected after it was final) and the
     subject's earlier years' C results.
 
@@ -118,8 +128,6 @@ def _archive_result(ctx) -> dict:
         grade = grade_for(parse_score(score))
     if grade in ("A", "B"):
         kind, months = "good", check_good_disclosure(ctx.policy["good_disclosure_months"])
-    elif grade == "D":
-        kind, months = "bad", check_bad_disclosure(ctx.policy["bad_disclosure_months"])
     else:
         kind, months = "evaluation", None
     determined = ctx.today  # the effective day, however late the sweep ran
@@ -146,6 +154,70 @@ def _dispute_entry(ctx) -> dict:
     return {"archive_status": [{"scope": "case", "status": "disputed",
                                 "reason": f"异议案件{(ctx.cause or {}).get('case', '')}处理中"}]}
 
+
+def _after(ctx):
+    return ctx.after if ctx.after is not None else ctx.case
+
+
+def _grade_d(ctx) -> bool:
+    """The result is final with grade D and no record of it is disclosed yet (a final D reopened by a timely
+    objection and maintained keeps the record it opened)."""
+    after = _after(ctx)
+    return (after is not None and after.data.get("grade") == "D"
+            and not any(c.kind == RECORD_KIND and c.state == "disclosed" for c in ctx.children))
+
+
+def _d_corrected_away(ctx) -> bool:
+    """An upheld objection changed a D into another grade: the 失信 determination is corrected."""
+    after = _after(ctx)
+    return ctx.data.get("grade") == "D" and after is not None and after.data.get("grade") != "D"
+
+
+def _final_d(ctx) -> bool:
+    """A final D reopened by a timely objection (its record's entry is disputed while it is handled)."""
+    return ctx.case is not None and ctx.case.state == "final" and ctx.data.get("grade") == "D"
+
+
+def _d_maintained(ctx) -> bool:
+    """The objection on a final D is closed and the grade is still D: the record's dispute ends."""
+    after = _after(ctx)
+    return (bool(ctx.data.get("final_on")) and ctx.data.get("grade") == "D" and after is not None
+            and after.data.get("grade") == "D")
+
+
+def _record_inputs(ctx) -> dict:
+    """The record of a final D: determined on the day the result became final (the Asia/Shanghai day of the
+    instant, however late the sweep ran), disclosed for the policy's `bad_disclosure_months`, severity 一般."""
+    data = _after(ctx).data
+    policy_on = getattr(ctx, "policy_on", None)
+    policy = policy_on(ctx.today) if policy_on is not None else ctx.policy
+    return {"category": RECORD_CATEGORY, "determined_on": ctx.today, "severity": "general",
+            "disclosure_months": policy["bad_disclosure_months"],
+            "facts": _record_facts(data),
+            "basis": f"{data['year']}年度医疗保障基金使用信用评价结果（评价案件{_after(ctx).id}）"}
+
+
+def _record_facts(data: dict) -> str:
+    return f"{data['year']}年度医疗保障基金使用信用评价结果：{data['score']}分，D级"
+
+
+def _regrade_inputs(ctx) -> dict:
+    """Still D after an upheld objection, with another score: the record's entry states the new score (its
+    determination day and disclosure period stay)."""
+    return {"decision_case": (ctx.cause or {}).get("case"), "facts": _record_facts(_after(ctx).data)}
+
+
+def _correction_inputs(ctx) -> dict:
+    after = _after(ctx)
+    return {"decision_case": (ctx.cause or {}).get("case"),
+            "reason": f"{after.data['year']}年度评价结果依异议处理决定更正为{after.data['grade']}级"}
+
+
+OPEN_RECORD = Open(RECORD_KIND, "determine", relation="child", inputs=_record_inputs, when="grade_d")
+CORRECT_RECORD = Notify("opened", "corrected", kind=RECORD_KIND, inputs=_correction_inputs, when="d_corrected_away")
+DISPUTE_RECORD = Notify("opened", "disputed", kind=RECORD_KIND, when="final_d")
+CLOSE_RECORD_DISPUTE = Notify("opened", "dispute_closed", kind=RECORD_KIND, when="d_maintained")
+REGRADE_RECORD = Notify("opened", "result_corrected", kind=RECORD_KIND, inputs=_regrade_inputs, when="d_maintained")
 
 PUBLISHED = Notice("evaluation/published.html.j2", "医疗保障基金使用信用评价结果告知书", SERIES, "subject")
 FINAL = Notice("evaluation/finalized.html.j2", "信用评价结果确定通知书", SERIES, "subject")
@@ -175,18 +247,19 @@ TRANSITIONS = (
     ),
     Transition(
         trigger="window_expired", source=("published",), dest="final", role="system",
-        label="异议期届满，结果确定", notice=FINAL, effects=("archive_result",), order=10,
+        label="异议期届满，结果确定", notice=FINAL, effects=("archive_result",), order=10, opens=(OPEN_RECORD,),
     ),
     Transition(
         trigger="objection_filed", source=("published", "final"), dest="under_objection", role="system",
         label="收到异议，待异议处理后确定结果", notice=REGISTERED, reopens=True,
-        timers=(TimerEffect("stop", "objection_window"),), effects=("dispute_entry",),
+        timers=(TimerEffect("stop", "objection_window"),), effects=("dispute_entry",), notifies=(DISPUTE_RECORD,),
     ),
     Transition(
         trigger="objection_closed", source=("under_objection",), dest="final", role="system",
         label="异议处理完毕，依决定更正评价结果", when="upheld", notice=ADJUSTED,
         inputs=(Input("outcome", "str"), Input("score", "score", required=False)),
-        effects=("apply_adjustment", "archive_result"),
+        effects=("apply_adjustment", "archive_result"), opens=(OPEN_RECORD,),
+        notifies=(CORRECT_RECORD, REGRADE_RECORD),
     ),
     Transition(
         trigger="objection_closed", source=("under_objection",), dest="published", role="system",
@@ -198,7 +271,7 @@ TRANSITIONS = (
         trigger="objection_closed", source=("under_objection",), dest="final", role="system",
         label="异议处理完毕，维持评价结果", notice=FINAL,
         inputs=(Input("outcome", "str"), Input("score", "score", required=False)),
-        effects=("archive_result",),
+        effects=("archive_result",), opens=(OPEN_RECORD,), notifies=(CLOSE_RECORD_DISPUTE,),
     ),
     correction(SERIES, STATES),
     *common.recomputed(SERIES, RECORD_SERIES, STATES),
@@ -239,7 +312,9 @@ PROCEDURE = Procedure(
     timers=TIMERS,
     guards={"year_plausible": _year_plausible, "no_duplicate": _no_duplicate},
     conditions={"upheld": _upheld, "window_still_open": _window_still_open,
-                "window_from_service": _window_from_service, "result_served": _result_served, **common.CONDITIONS},
+                "window_from_service": _window_from_service, "result_served": _result_served, "grade_d": _grade_d,
+                "d_corrected_away": _d_corrected_away, "final_d": _final_d, "d_maintained": _d_maintained,
+                **common.CONDITIONS},
     effects={"record_publication": _record_publication, "apply_adjustment": _apply_adjustment,
              "archive_result": _archive_result, "dispute_entry": _dispute_entry,
              "record_window_start": _record_window_start, **common.EFFECTS},

@@ -17,7 +17,7 @@ from .grades import grade_for, parse_score
 from .policy import HENAN
 from . import common
 from .common import correction
-from .spec import NEW, Guard, Input, Link, Notice, Procedure, State, TimerEffect, TimerSpec, Transition
+from .spec import NEW, Guard, Input, Link, Notice, Notify, Procedure, State, TimerEffect, TimerSpec, Transition
 
 KIND = "objection"
 SERIES = "信异"
@@ -269,6 +269,30 @@ def _outcome(name: str):
     return inputs
 
 
+def _entry_withdrawn(ctx) -> bool:
+    """The decision withdraws the entry objected to (撤销): the case that wrote it (a 失信 record) is withdrawn."""
+    return _on_entry(ctx) and (ctx.data.get("proposal") or {}).get("trigger") == "propose_withdrawal"
+
+
+def _entry_corrected(ctx) -> bool:
+    """The decision corrects the entry (in whole or in part): the case that wrote it keeps it, corrected."""
+    return _on_entry(ctx) and (ctx.data.get("proposal") or {}).get("trigger") in ("propose_correction", "propose_partial")
+
+
+def _entry_decision(ctx) -> dict:
+    proposal = ctx.data["proposal"]
+    return {"decision_case": ctx.case.id, "reason": f"异议案件{ctx.case.id}决定撤销该档案记录：{proposal['inputs']['findings']}"}
+
+
+def _entry_correction(ctx) -> dict:
+    return {"decision_case": ctx.case.id, "facts": ctx.data["proposal"]["inputs"]["facts"]}
+
+
+# The case that wrote the entry is told of the decision (states/record.py: a 失信 record's entry).
+WITHDRAW_ENTRY_CASE = Notify("entry", "corrected", kind="record", inputs=_entry_decision, when="entry_withdrawn")
+CORRECT_ENTRY_CASE = Notify("entry", "entry_corrected", kind="record", inputs=_entry_correction, when="entry_corrected")
+
+
 # -- notices ---------------------------------------------------------------------------------
 
 def _notice(template: str, title: str, series: str, audience: str, against_subject: bool = False) -> Notice:
@@ -425,11 +449,13 @@ TRANSITIONS = (
         trigger="approve", source=("uphold_proposed",), dest="upheld", role="approver", label="审核同意：异议成立",
         notice=UPHELD, decision=True, timers=(TimerEffect("stop", "handling"),),
         effects=("record_decision", "settle_entry"), parent=Link("objection_closed", _outcome_upheld),
+        notifies=(WITHDRAW_ENTRY_CASE, CORRECT_ENTRY_CASE),
     ),
     Transition(
         trigger="approve", source=("partial_proposed",), dest="partially_upheld", role="approver",
         label="审核同意：异议部分成立", notice=PARTIAL, decision=True, timers=(TimerEffect("stop", "handling"),),
         effects=("record_decision", "settle_entry"), parent=Link("objection_closed", _outcome_partial),
+        notifies=(CORRECT_ENTRY_CASE,),
     ),
     Transition(
         trigger="approve", source=("dismiss_proposed",), dest="dismissed", role="approver", label="审核同意：异议不成立",
@@ -507,7 +533,8 @@ PROCEDURE = Procedure(
         "on_entry": _on_entry,
         "partial_complete": _partial_complete,
     },
-    conditions={"filed_after_window": _filed_after_window, "targets_entry": _on_entry, **common.CONDITIONS},
+    conditions={"filed_after_window": _filed_after_window, "targets_entry": _on_entry,
+                "entry_withdrawn": _entry_withdrawn, "entry_corrected": _entry_corrected, **common.CONDITIONS},
     effects={
         "record_objection": _record_objection,
         "record_suspension": _record_suspension,

@@ -101,6 +101,9 @@ class TimerSpec:
     on_expiry: str
     label: str
     remind_before: str | None = None  # policy key: working days before an agency deadline to remind
+    # a clock the case's closing does not stop: it runs to its end and fires on the closed case (the 3-year
+    # ban of Henan Art. 40 outlives the disclosure of the record it came from); stop it explicitly
+    outlives_case: bool = False
 
 
 @dataclass(frozen=True)
@@ -340,6 +343,10 @@ def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], b
                             "(states.common.reminder)")
         if spec.side not in ("subject", "agency"):
             problems.append(f"timer {spec.name}: side must be subject or agency")
+        if spec.outlives_case and not any(t.trigger == spec.on_expiry and t.role == "system" and
+                                          set(t.source) & proc.final_states for t in proc.transitions):
+            problems.append(f"timer {spec.name}: outlives its case, so its expiry {spec.on_expiry!r} must be "
+                            "declared from a final state too")
         if not any(t.trigger == spec.on_expiry and t.role == "system" for t in proc.transitions):
             problems.append(f"timer {spec.name}: expiry trigger {spec.on_expiry!r} is not a system transition")
     for t in proc.transitions:

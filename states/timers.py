@@ -326,9 +326,10 @@ def plan_timers(proc: Procedure, transition: Transition, existing: Mapping[str, 
                     "last_day": period.last_day.isoformat(), "ends_at": period.ends_at.isoformat(),
                     "provisional": period.provisional, "rule": f"{period.rule}; {amount_source(spec, policy)}"})
     if closing:
-        # A closed case has no live clock: stopping it also cancels any reminder behind it.
+        # A closed case has no live clock (but one declared to outlive it): stopping it also cancels any
+        # reminder behind it.
         for left in list(after.values()):
-            if left.status in LIVE:
+            if left.status in LIVE and not proc.timer(left.name).outlives_case:
                 update(left.name, {"status": "stopped", "remind_at": None, "updated_at": now})
                 log.append({"timer": left.name, "op": "stop", "last_day": left.last_day.isoformat(),
                             "reason": "case closed"})

@@ -260,7 +260,9 @@ def test_the_same_set_key_twice_is_refused(cli):
 def test_case_list_refuses_unknown_kinds_and_states_listing_the_allowed(cli):
     story(cli)
     kind = cli("case", "list", "--kind", "apple", expect=2).error
-    assert set(kind["allowed"]) == {"evaluation", "objection"} and "objection（信用评价结果异议）" in kind["message"]
+    from states import REGISTRY
+
+    assert set(kind["allowed"]) == set(REGISTRY.kinds) and "objection（信用评价结果异议）" in kind["message"]
     state = cli("case", "list", "--state", "pear", expect=2).error
     assert {"published", "received", "upheld"} <= set(state["allowed"]) and "under_review（审查中）" in state["message"]
     other = cli("case", "list", "--kind", "objection", "--state", "published", expect=2).error

@@ -25,4 +25,7 @@ def test_procedure_mermaid_and_unknown_kind():
     r = run("procedure", "show", "parking")
     assert r.returncode == 2 and "unknown procedure" in r.stderr
     listed = json.loads(run("procedure", "list", "--json").stdout)["procedures"]
-    assert [p["kind"] for p in listed] == ["evaluation", "objection"]
+    from states import REGISTRY
+
+    assert [p["kind"] for p in listed][:3] == ["evaluation", "objection", "record"]
+    assert [p["kind"] for p in listed] == list(REGISTRY.kinds)

@@ -171,35 +171,41 @@ def test_disclosure_periods_follow_art_30():
 
 
 @pytest.mark.parametrize(("score", "kind", "until"), [("92", "good", "2027-03-06"), ("85", "good", "2027-03-06"),
-                                                      ("75", "evaluation", None), ("65", "bad", "2027-03-06")])
+                                                      ("75", "evaluation", None), ("65", "evaluation", None)])
 def test_every_final_grade_enters_the_archive_with_its_period(svc, score, kind, until):
+    """A D result is the year's result as such (like a C); its bad information is its record's entry
+    (states/record.py, tests/test_records.py), so nothing is counted twice."""
     publish(svc, score=score)
     svc.sweep.run_once(at("2026-03-06 00:00"))
-    (entry,) = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]
+    entry, *record = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]
     assert {k: entry[k] for k in ("kind", "category", "determined_on", "disclosed_until", "in_use", "superseded_by")} == {
         "kind": kind, "category": "evaluation_grade", "determined_on": "2026-03-06", "disclosed_until": until,
         "in_use": True, "superseded_by": None}
     assert "facts" in entry
+    assert [(e["kind"], e["category"], e["determined_on"], e["disclosed_until"], e["in_use"]) for e in record] == (
+        [("bad", "evaluation_d", "2026-03-06", "2027-03-06", True)] if score == "65" else [])
 
 
 def test_an_upheld_objection_after_finality_supersedes_the_d_entry_at_once(svc):
     ev = publish(svc, score="65")  # D
     svc.sweep.run_once(at("2026-03-06 00:00"))
-    (d_entry,) = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]
-    assert d_entry["kind"] == "bad" and d_entry["in_use"]
+    d_entry, bad = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]
+    assert (d_entry["kind"], d_entry["in_use"], bad["kind"], bad["in_use"]) == ("evaluation", True, "bad", True)
     # received on the window's last day, registered after the result became final: reopens it
     obj = objection(svc, ev, when="2026-03-06 09:00", received="2026-03-05")["case_id"]
     entries = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]
-    assert [(e["in_use"], e["statuses"]) for e in entries] == [(False, ["disputed"])]  # not used while handled
+    assert [(e["in_use"], e["statuses"]) for e in entries] == [(False, ["disputed"])] * 2  # not used while handled
     act(svc, obj, "accept", "alice", "2026-03-06 10:00")
     act(svc, obj, "propose_uphold", "alice", "2026-03-09 10:00", score="72", findings="两项扣分缺少依据")
     act(svc, obj, "approve", "bob", "2026-03-10 10:00")
-    old, new = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]
+    old, bad, new = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]
     assert (old["in_use"], old["superseded_by"]) == (False, new["id"])
     assert (new["kind"], new["in_use"], new["disclosed_until"]) == ("evaluation", True, None)
     assert "72.00分，C级" in new["facts"]
+    # the D is gone: its record is withdrawn (corrected) and its bad information no longer used
+    assert (bad["in_use"], "withdrawn" in bad["statuses"]) == (False, True)
     # append-only: the old entry is still there, unchanged
-    assert old["facts"] == d_entry["facts"] and old["kind"] == "bad"
+    assert old["facts"] == d_entry["facts"] and old["kind"] == "evaluation"
 
 
 def test_next_years_result_supersedes_last_years_c(svc):
@@ -228,9 +234,10 @@ def test_subject_show_lists_the_archive_for_a_person(svc):
         publish_evaluation(svc, PERSON_ID, 2025, "60", "alice")
     svc.sweep.run_once(at("2026-03-06 00:00"))
     out = svc.deployment.show_subject(PERSON_ID)
-    (entry,) = out["archive"]
+    result, entry = out["archive"]
     assert set(entry) >= {"kind", "category", "facts", "determined_on", "disclosed_until", "in_use", "superseded_by"}
-    assert entry["kind"] == "bad" and entry["disclosed_until"] == "2027-03-06"
+    assert (result["kind"], result["disclosed_until"]) == ("evaluation", None)
+    assert entry["kind"] == "bad" and entry["disclosed_until"] == "2027-03-06"  # the D's record
 
 
 def test_every_rule_cites_a_real_source():
@@ -253,7 +260,7 @@ def test_a_result_maintained_after_reopening_keeps_its_entry_and_its_day(svc, ou
     withdrawn): nothing is re-determined; the original entry is in use again with its original day."""
     ev = publish(svc, score="65")  # D, final on 2026-03-06
     svc.sweep.run_once(at("2026-03-06 00:00"))
-    (original,) = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]
+    original, record = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]
     obj = objection(svc, ev, when="2026-03-06 09:00", received="2026-03-05")["case_id"]
     if outcome == "dismissed":
         act(svc, obj, "accept", "alice", "2026-03-06 10:00")
@@ -262,9 +269,12 @@ def test_a_result_maintained_after_reopening_keeps_its_entry_and_its_day(svc, ou
     else:
         out = act(svc, obj, "withdraw", "alice", "2026-03-10 10:00", statement="书面撤回")
     assert out["parent"]["state"] == "final"
-    (entry,) = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]  # no second entry
+    entry, bad = svc.deployment.show_subject(HOSPITAL_USCC)["archive"]  # no second entry
     assert entry["id"] == original["id"] and entry["in_use"] and entry["statuses"] == []
-    assert (entry["determined_on"], entry["disclosed_until"]) == ("2026-03-06", "2027-03-06")
+    assert (entry["determined_on"], entry["disclosed_until"]) == ("2026-03-06", None)
+    # the D's record keeps its entry and its day: the dispute ended, nothing re-determined
+    assert (bad["id"], bad["in_use"], bad["determined_on"], bad["disclosed_until"]) == (
+        record["id"], True, "2026-03-06", "2027-03-06")
     texts = [svc.documents.show(n["number"])["text"] for n in svc.cases.show(ev)["notices"][-1:]]
     texts.append(svc.documents.show(out["notice"])["text"])
     for text in texts:

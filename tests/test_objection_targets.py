@@ -73,14 +73,22 @@ def counts(svc):
 
 
 def d_entry(svc) -> tuple[int, dict]:
-    """A hospital's 2025 D result (65), its window run out: final on 6 March 2026, a bad-information entry
-    disclosed until 6 March 2027. Returns the evaluation case and its entry."""
+    """A hospital's 2025 D result (65), its window run out: final on 6 March 2026; its 失信 record
+    (states/record.py) holds the bad-information entry, disclosed until 6 March 2027. Returns the
+    evaluation case and the record's entry (the evaluation's own entry is the year's result as such)."""
     ev = publish(svc, hospital(svc), "65")["case_id"]
     sweep(svc, "2026-03-06 00:00")
-    (entry,) = archive(svc, HOSPITAL_USCC)
+    result, entry = archive(svc, HOSPITAL_USCC)
+    assert (result["case_id"], result["kind"], result["disclosed_until"]) == (ev, "evaluation", None)
     assert (entry["kind"], entry["in_use"], entry["determined_on"], entry["disclosed_until"]) == (
         "bad", True, "2026-03-06", "2027-03-06")
+    assert entry["case_id"] != ev and svc.cases.show(entry["case_id"])["kind"] == "record"
     return ev, entry
+
+
+def bad(svc, key=HOSPITAL_USCC) -> list[dict]:
+    """The subject's bad-information entries (the D record's), oldest first."""
+    return [e for e in archive(svc, key) if e["kind"] == "bad"]
 
 
 def object_to_entry(svc, entry_id, when="2026-03-09 09:00", received="2026-03-09", grounds="1", **extra) -> dict:
@@ -131,7 +139,7 @@ def test_an_entry_corrected_is_superseded_with_its_day_and_period(svc, cal):
     handling = next(t for t in shown["timers"] if t["name"] == "handling")
     assert handling["last_day"] == cal.nth_working_day_after(date(2026, 3, 9), 15).isoformat()
     # while it is handled, the entry is marked disputed and not used (Art. 31)
-    (disputed,) = archive(svc, HOSPITAL_USCC)
+    (disputed,) = bad(svc)
     assert (disputed["statuses"], disputed["in_use"]) == (["disputed"], False)
     receipt = text(svc, opened)
     assert (f"你单位对本局记入你单位信用档案的不良信息（档案记录编号{entry['id']}，2026年3月6日确定，公开期限至2027年3月6日）"
@@ -150,10 +158,10 @@ def test_an_entry_corrected_is_superseded_with_its_day_and_period(svc, cal):
     refused("FOUR-EYES", act, svc, obj, "approve", "carol", "2026-03-10 11:00")
     decided = act(svc, obj, "approve", "bob", "2026-03-11 10:00")
     assert decided["state"] == "upheld"
-    old, new = archive(svc, HOSPITAL_USCC)
+    old, new = bad(svc)
     assert (old["id"], old["in_use"], old["superseded_by"]) == (entry["id"], False, new["id"])
     assert old["facts"] == entry["facts"]  # append-only: the old entry is still there, unchanged
-    assert (new["facts"], new["kind"], new["category"], new["in_use"]) == (corrected, "bad", "evaluation_grade", True)
+    assert (new["facts"], new["kind"], new["category"], new["in_use"]) == (corrected, "bad", "evaluation_d", True)
     assert (new["determined_on"], new["disclosed_until"]) == ("2026-03-06", "2027-03-06")  # a correction restarts neither
     assert svc.cases.show(ev)["state"] == "final"
     notice = text(svc, decided)
@@ -175,7 +183,7 @@ def test_an_entry_withdrawn_is_no_longer_used(svc):
     assert "拟办意见：异议成立，建议依照" in text(svc, proposal) and "撤销该档案记录，撤销后不再使用" in text(svc, proposal)
     decided = act(svc, obj, "approve", "bob", "2026-03-11 10:00")
     assert decided["state"] == "upheld"
-    (withdrawn,) = archive(svc, HOSPITAL_USCC)  # no new entry
+    (withdrawn,) = bad(svc)  # no new entry
     assert withdrawn["id"] == entry["id"] and "withdrawn" in withdrawn["statuses"] and not withdrawn["in_use"]
     assert withdrawn["superseded_by"] is None
     notice = text(svc, decided)
@@ -191,7 +199,7 @@ def test_an_entry_kept_after_a_dismissal_is_used_again(svc):
     act(svc, obj, "propose_dismiss", "alice", "2026-03-10 10:00", findings="记录与评价结果一致")
     decided = act(svc, obj, "approve", "bob", "2026-03-11 10:00")
     assert decided["state"] == "dismissed"
-    (kept,) = archive(svc, HOSPITAL_USCC)
+    (kept,) = bad(svc)
     assert (kept["id"], kept["statuses"], kept["in_use"]) == (entry["id"], [], True)  # dispute_closed
     assert (kept["determined_on"], kept["disclosed_until"], kept["facts"]) == ("2026-03-06", "2027-03-06", entry["facts"])
     notice = text(svc, decided)
@@ -209,7 +217,7 @@ def test_an_entry_kept_after_a_refusal_or_withdrawal(svc, how):
     else:
         out = act(svc, obj, "withdraw", "alice", "2026-03-10 10:00", statement="书面撤回")
     assert out["state"] == ("refused" if how == "refuse" else "withdrawn") and "parent" not in out
-    (kept,) = archive(svc, HOSPITAL_USCC)
+    (kept,) = bad(svc)
     assert (kept["statuses"], kept["in_use"]) == ([], True)
     notice = text(svc, out)
     assert "该记录内容不变，异议标注自2026年3月10日起撤除，恢复使用，确定日期（2026年3月6日）和公开期限（至2027年3月6日）不变" in notice
@@ -230,7 +238,7 @@ def test_an_entry_past_its_period_is_not_used_again_after_the_objection(svc):
     act(svc, obj, "propose_dismiss", "alice", "2027-03-11 10:00", findings="该记录公开期限届满后未再使用")
     decided = act(svc, obj, "approve", "bob", "2027-03-12 10:00")
     with frozen_at(at("2027-03-12 11:00")):  # what is in use depends on the day it is read
-        (kept,) = archive(svc, HOSPITAL_USCC)
+        (kept,) = bad(svc)
     assert kept["statuses"] == [] and not kept["in_use"]
     notice = text(svc, decided)
     assert "异议标注自2027年3月12日起撤除；其公开期限已于2027年3月6日届满，依照《办法》第三十一条不再使用" in notice
@@ -335,7 +343,7 @@ def test_a_partial_uphold_of_an_entry_corrects_it_in_part(svc):
     assert f"在异议成立的范围内将该档案记录更正为“{corrected}”" in text(svc, proposal)
     decided = act(svc, obj, "approve", "bob", "2026-03-11 10:00")
     assert decided["state"] == "partially_upheld" and "parent" not in decided
-    old, new = archive(svc, HOSPITAL_USCC)
+    old, new = bad(svc)
     assert (old["superseded_by"], old["in_use"]) == (new["id"], False)
     assert (new["facts"], new["determined_on"], new["disclosed_until"], new["in_use"]) == (
         corrected, "2026-03-06", "2027-03-06", True)

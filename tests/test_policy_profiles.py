@@ -126,6 +126,7 @@ def test_bad_policy_input_is_one_line_and_exit_2(cli):
     _settings(cli, '[policy]\nrepair_decision = {value = 40, reason = "x"}\n')
     err = cli("policy", "show", expect=2).error
     assert err["code"] == "bad_settings" and "Art. 41" in err["message"]
+    assert cli("case", "list", expect=2).error["code"] == "bad_settings"  # every command stops before it runs
 
 
 def test_writing_the_settings_file_keeps_the_policy_table(tmp_path, monkeypatch):

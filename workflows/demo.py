@@ -64,7 +64,7 @@ USERS = (
 
 DUE_SOON_WORKING_DAYS = 3
 SWEEPS_AT = (22, 3)  # W(n) 00:05: the simulated nightly sweeps that ran before the "downtime"
-LADDER = 60  # how many working days back a scene may date a step
+LADDER = 220  # how many working days back a scene may date a step (a record determined 10 months ago)
 
 
 # -- identifiers ----------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from . import calendar as calendar_cmd
 from . import audit as _audit_cmd  # noqa: F401  (adds verify, checkpoint, export to `audit`)
 from . import cases as cases_cmd
 from .demo import demo as demo_cmd
+from . import records as records_cmd
 from . import policy as policy_cmd
 from . import procedures as procedures_cmd
 from . import serve as serve_cmd
@@ -33,6 +34,7 @@ app.command("init")(cases_cmd.init)
 app.add_typer(cases_cmd.user_app, name="user")
 app.add_typer(cases_cmd.subject_app, name="subject")
 app.add_typer(aliases_cmd.evaluation_app)  # `evaluation publish`: the documented alias (aliases.py)
+app.add_typer(records_cmd.app)  # `record add|list|revoke`: 失信 records (records.py)
 app.add_typer(cases_cmd.case_app, name="case")
 app.add_typer(cases_cmd.audit_app, name="audit")
 app.command("sweep")(cases_cmd.sweep)

@@ -463,9 +463,9 @@ class Engine:
 
     @staticmethod
     def _targets(conn, target: str, step: _Step, case_id: int) -> list:
-        if target == "entry":
-            entry = archive_repo.entry(conn, step.entry_id, clock.today()) if step.entry_id else None
-            owner = repo.case_row(conn, entry.case_id) if entry is not None and entry.case_id else None
+        if target == "entry":  # the case that owns the entry's information (through any corrections of it)
+            owner_id = archive_repo.entry_owner(conn, step.entry_id) if step.entry_id else None
+            owner = repo.case_row(conn, owner_id) if owner_id is not None else None
             return [owner] if owner is not None else []
         if target == "parent":
             return [r for r in [repo.case_row(conn, step.parent_id)] if r is not None] if step.parent_id else []

@@ -45,8 +45,6 @@ class Services:
         self.db = db
         self.settings = settings
         self.registry = registry
-        # the dated policy profiles with this deployment's overrides, checked before anything runs under them
-        self.schedule = deployment_schedule(registry, settings.policy_overrides)
         self.audit = AuditService(db, self.uow)
         self.deployment = DeploymentService(db, self.uow, registry, database_url=settings.database_url,
                                             settings_changed=self._settings_changed)
@@ -60,9 +58,15 @@ class Services:
                       registry: Registry | None = None) -> "Services":
         settings = settings or load_settings()
         svc = cls(engine_for(settings.database_url), settings, registry)
+        svc.schedule  # noqa: B018  (a bad [policy] override stops the command here, before anything runs)
         if check_schema:
             schema.require_current(svc.db)
         return svc
+
+    @cached_property
+    def schedule(self):
+        """The dated policy profiles with this deployment's overrides (settings.toml [policy]), checked once."""
+        return deployment_schedule(self.registry, self.settings.policy_overrides)
 
     @cached_property
     def engine(self) -> Engine:

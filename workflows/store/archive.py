@@ -96,14 +96,18 @@ def in_use_entries(conn: Connection, subject_id: int, today: date) -> list[Entry
 def select_entries(conn: Connection, *, subject_id: int, case_id: int, selector: dict, collected_by: str,
                    today: date, exclude: set[int], target_id: int | None = None) -> list[Entry]:
     """The entries a declared archive effect refers to, among those still live (not superseded or withdrawn):
-    `{"scope": "case"}` this case's own earlier entries; `{"scope": "subject", "kind", "category",
+    `{"scope": "case"}` this case's own earlier entries, with the entries that corrected them (an
+    objection's correction supersedes the entry and is written by the objection: the record still owns it);
+    `{"scope": "subject", "kind", "category",
     "case_kind", "year_before"}` the subject's entries of that kind and category, collected by this
     department, written by cases of `case_kind` for an earlier year; `{"scope": "target"}` the entry
     this case is about (an objection to an entry); `{"scope": "entry", "id": N}` one named entry."""
     live = [e for e in entries_of(conn, subject_id, today)
             if e.id not in exclude and not e.statuses & {"superseded", "withdrawn"}]
     if selector["scope"] == "case":
-        return [e for e in live if e.case_id == case_id]
+        others = [e for e in live if e.case_id != case_id]
+        owners = correction_owners(conn, {e.id: e.case_id for e in others}) if others else {}
+        return [e for e in live if e.case_id == case_id or owners.get(e.id) == case_id]
     if selector["scope"] in ("target", "entry"):
         wanted = target_id if selector["scope"] == "target" else selector["id"]
         return [e for e in live if e.id == wanted]
@@ -115,6 +119,52 @@ def select_entries(conn: Connection, *, subject_id: int, case_id: int, selector:
         years = _years(conn, found, selector["case_kind"])
         found = [e for e in found if isinstance(years.get(e.id), int) and years[e.id] < selector["year_before"]]
     return found
+
+
+def correction_owners(conn: Connection, writers: dict[int, int]) -> dict[int, int]:
+    """Of `writers` (entry id -> the case that wrote it), the entries that corrected another entry (written by a
+    case opened on that entry, an objection to it, superseding it) -> the case that owns their information:
+    the writer of the entry first corrected, down a chain of corrections. Entries that corrected nothing are
+    left out."""
+    link = _corrected_entries(conn, writers)  # entry -> (the entry it corrected, its writer)
+    owners: dict[int, int] = {}
+    for _ in range(16):  # a correction of a correction …: a short chain
+        if not link:
+            break
+        deeper = _corrected_entries(conn, {old: writer for old, writer in link.values()})
+        for entry_id, (old, writer) in list(link.items()):
+            if old in deeper:
+                link[entry_id] = deeper[old]
+            else:
+                owners[entry_id] = writer
+                del link[entry_id]
+    return owners
+
+
+def _corrected_entries(conn: Connection, writers: dict[int, int]) -> dict[int, tuple[int, int]]:
+    """Of `writers` (entry id -> the case that wrote it), those written by a case opened on an entry that they
+    supersede: entry id -> (that entry, the case that wrote it)."""
+    if not writers:
+        return {}
+    on_entry = {r.id: r.entry_id for r in conn.execute(
+        select(cases.c.id, cases.c.entry_id).where(cases.c.id.in_(set(writers.values())), cases.c.entry_id.is_not(None)))}
+    wanted = {entry_id: on_entry[case_id] for entry_id, case_id in writers.items() if case_id in on_entry}
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(archive_status.c.by_entry_id, archive_status.c.entry_id, archive_entries.c.case_id)
+        .join(archive_entries, archive_entries.c.id == archive_status.c.entry_id)
+        .where(archive_status.c.status == "superseded", archive_status.c.by_entry_id.in_(set(wanted))))
+    return {r.by_entry_id: (r.entry_id, r.case_id) for r in rows if wanted.get(r.by_entry_id) == r.entry_id}
+
+
+def entry_owner(conn: Connection, entry_id: int) -> int | None:
+    """The case that owns an entry's information: its writer, or for a correction the owner of what it corrected."""
+    row = conn.execute(select(archive_entries.c.id, archive_entries.c.case_id)
+                       .where(archive_entries.c.id == entry_id)).first()
+    if row is None:
+        return None
+    return correction_owners(conn, {row.id: row.case_id}).get(row.id, row.case_id)
 
 
 def _years(conn: Connection, entries: list[Entry], case_kind: str) -> dict[int, int | None]:
