@@ -7,6 +7,9 @@ the deadline the notice names (the `deadline` key: the timer whose last day it m
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from datetime import date, timedelta
+
 from conftest import HOSPITAL_USCC, PERSON_ID, at, publish as publish_evaluation
 from workflows.clock import frozen_at
 
@@ -23,18 +26,35 @@ DEADLINES = {
     "objection/returned.html.j2": ("own", "handling"),
     "objection/overdue.html.j2": ("own", "handling"),
     "objection/refused_late.html.j2": ("parent", "objection_window"),
-    "common/deadline_reminder.html.j2": ("own", "handling"),
     "objection/completion_requested.html.j2": ("own", "completion"),
     "objection/completion_received.html.j2": ("own", "handling"),
     "objection/refused_completion.html.j2": ("own", "completion"),
     "evaluation/window_restored.html.j2": ("own", "objection_window"),
     "evaluation/window_from_service.html.j2": ("own", "objection_window"),
+    "record/determined.html.j2": ("own", "disclosure"),
+    "record/eligible.html.j2": ("own", "eligibility"),
+    "record/expired.html.j2": ("own", "disclosure"),
+    "record/ban_ended.html.j2": ("own", "ban"),
+    "repair/accepted.html.j2": ("own", "decision"),
+    "repair/extended.html.j2": ("own", "decision"),
+    "repair/proposal.html.j2": ("own", "decision"),
+    "repair/returned.html.j2": ("own", "decision"),
+    "repair/overdue.html.j2": ("own", "decision"),
+    "repair/public_notice.html.j2": ("own", "public_notice"),
+    "repair/public_objection.html.j2": ("own", "public_notice"),
+    "repair/repaired.html.j2": ("own", "public_notice"),
 }
+# Notices that name their deadline only while its timer runs: a repair's proposal or return once the decision is
+# made (in the review after an objection to its public notice) or its period has run out names none.
+WHILE_RUNNING = {"repair/proposal.html.j2", "repair/returned.html.j2"}
+REMINDER = "common/deadline_reminder.html.j2"  # names the timer it reminds of (its inputs): the objection's, a repair's
 
 
-def _last_day(svc, case_id: int, timer: str) -> str | None:
-    """The timer's last day; None while it has not started (a person's window waits for service)."""
-    return next((t["last_day"] for t in svc.cases.show(case_id)["timers"] if t["name"] == timer), None)
+def _last_day(svc, case_id: int, timer: str, running_only: bool = False) -> str | None:
+    """The timer's last day; None while it has not started (a person's window waits for service), and with
+    `running_only` when it no longer runs."""
+    return next((t["last_day"] for t in svc.cases.show(case_id)["timers"]
+                 if t["name"] == timer and (t["status"] == "running" or not running_only)), None)
 
 
 # New official data for 2027 (a test arrangement, clearly not the real one): one more day off on
@@ -53,17 +73,30 @@ def run(svc, override_dir=None) -> list[dict]:
     notices: list[dict] = []
     names = {}
 
+    def related(out: dict | None) -> list:
+        """The cases a transition opened or told (and those their transitions opened or told), as the
+        outcome lists them: their notices are issued in the same transaction."""
+        if not out:
+            return []
+        found = []
+        for o in (out.get("opened") or []) + (out.get("notified") or []):
+            found += [(o, o["case_id"], svc.cases.show(o["case_id"])["parent"])] + related(o)
+        return found + related(out.get("parent"))
+
     def record(out: dict, case_id: int, parent_id: int | None = None):
-        for o, cid, pid in ((out, case_id, parent_id), (out.get("parent"), parent_id, None)):
+        for o, cid, pid in ((out, case_id, parent_id), (out.get("parent"), parent_id, None), *related(out)):
             if o is None:
                 continue
             n = svc.documents.show(o["notice"])
             entry = {"number": n["number"], "template": n["template"], "title": n["title"], "audience": n["audience"],
                      "case_id": cid, "subject": names[svc.cases.show(cid)["subject_id"]], "deadline": None,
-                     "against_subject": "行政复议" in n["text"], "text": n["text"]}
+                     "against_subject": "申请行政复议" in n["text"], "text": n["text"]}
             spec = DEADLINES.get(n["template"])
+            if n["template"] == REMINDER:
+                spec = ("own", next(e["inputs"]["timer"] for e in svc.audit.log(cid) if e["notice_number"] == n["number"]))
             if spec:
-                entry["deadline"] = _last_day(svc, cid if spec[0] == "own" else pid, spec[1])
+                entry["deadline"] = _last_day(svc, cid if spec[0] == "own" else pid, spec[1],
+                                              running_only=n["template"] in WHILE_RUNNING)
             if n["template"] == "evaluation/finalized.html.j2" and svc.audit.log(cid)[-1]["trigger"] == "window_expired":
                 entry["deadline"] = _last_day(svc, cid, "objection_window")
             notices.append(entry)
@@ -86,10 +119,11 @@ def run(svc, override_dir=None) -> list[dict]:
         case = out["case"]["case_id"]
         return record(out["case"], case, svc.cases.show(case)["parent"])
 
-    def entry_of(subject_id, case_id):
-        """The archive entry in use that case `case_id` wrote for the subject."""
-        return next(e["id"] for e in svc.deployment.show_subject(str(subject_id))["archive"]
-                    if e["case_id"] == case_id and e["in_use"])
+    def entry_of(subject_id, case_id, when=None):
+        """The archive entry in use (at `when`, default the clock's now) that case `case_id` wrote for the subject."""
+        with frozen_at(at(when)) if when else nullcontext():
+            return next(e["id"] for e in svc.deployment.show_subject(str(subject_id))["archive"]
+                        if e["case_id"] == case_id and e["in_use"])
 
     def object_to_entry(entry, when, received, **extra):
         inputs = {"received": received, "materials": "信用信息异议申请书,整改报告,退款凭证", **extra}
@@ -209,7 +243,8 @@ def run(svc, override_dir=None) -> list[dict]:
     # M. objections to archive entries (docs/rules.md §3.9): the person's 2025 D entry corrected (the violation
     #    was corrected: ground 5), the person's 2022 C entry withdrawn (should not have been collected: ground 3),
     #    the hospital's 2025 B entry corrected in part.
-    m1 = object_to_entry(entry_of(person, ev_b), "2026-05-07 09:00", "2026-05-07", grounds="5",
+    record_b = next(c["id"] for c in svc.cases.show(ev_b)["children"] if c["kind"] == "record")  # the D's 失信 record
+    m1 = object_to_entry(entry_of(person, record_b), "2026-05-07 09:00", "2026-05-07", grounds="5",
                          reason="评价所依据的三项违规行为已全部整改，违规费用已于2026年4月全额退回医保基金")
     act(m1, None, "accept", "alice", "2026-05-07 10:00")
     act(m1, None, "propose_correction", "alice", "2026-05-11 10:00",
@@ -247,15 +282,161 @@ def run(svc, override_dir=None) -> list[dict]:
     serve(result_notice, "post", "2026-05-11", "2026-05-11 16:00")
     serve(approved["notice"], "direct", "2026-05-13", "2026-05-13 10:00")
 
+    # P. 失信 records (states/record.py), each clock fired for its own case only (Sections L-O sweep nothing).
+    def fire(case, when):
+        """The sweep's work for one case at `when`: its reminders and expiries, each as the sweep fires it."""
+        with frozen_at(at(when)):
+            report = svc.sweep.fire_case(case, at(when))
+        assert not report.items["failed"], report.items["failed"]
+        for fired in report.items.get("reminded", []) + report.items.get("fired", []):
+            record(fired, fired["case_id"], svc.cases.show(fired["case_id"])["parent"])
+
+    def add_record(subject_id, when, **inputs):
+        with frozen_at(at(when)):
+            out = svc.cases.open("record", "alice", inputs, subject=str(subject_id))
+        return record(out, out["case_id"])["case_id"]
+
+    # P1. a penalty decision's record: served, its notice corrected, the eligibility notice on the first
+    #     admissible day; then (Q1) repaired, the repair revoked (disclosed again), annulled on reconsideration.
+    p1 = add_record(hospital, "2026-05-14 09:00", category="fraudulent_billing", determined="2026-04-02",
+                    disclosure_months="6", severity="general", basis="郑医保罚〔2026〕3号行政处罚决定书",
+                    facts="2025年通过虚构住院记录结算医保基金12.6万元")
+    first = svc.cases.show(p1)["notices"][0]["number"]
+    serve(first, "direct", "2026-05-15", "2026-05-15 10:00")
+    with frozen_at(at("2026-05-15 11:00")):
+        record(svc.documents.correct(first, "第一段所载处罚决定书文号应为郑医保罚〔2026〕3号", "alice"), p1)
+    fire(p1, "2026-07-03 00:00")
+    # P2. a minor record (henan-2026: no waiting period) whose one month runs out, annulled afterwards.
+    p2 = add_record(person, "2026-05-14 09:00", category="impersonation", determined="2026-05-13", disclosure_months="1",
+                    severity="minor", facts="将本人医疗保障凭证交由他人使用一次")
+    fire(p2, "2026-06-14 00:00")
+    act(p2, None, "revoke", "alice", "2026-06-15 10:00", basis="郑州铁路运输法院（2026）豫7101行初5号行政判决书")
+    # P3. false material in a repair application (Art. 40(2)), determined in 2023 with a 36-month penalty term:
+    #     the 3-year ban ends, then the disclosure.
+    p3 = add_record(hospital, "2026-05-14 09:00", category="false_commitment", determined="2023-05-20",
+                    disclosure_months="36", penalty_term_months="36", facts="信用修复申请中提交虚假的整改证明材料")
+    fire(p3, "2026-05-21 00:00")
+    # P4. an objection to a record's entry withdraws it: the record is withdrawn (corrected).
+    p4 = add_record(hospital, "2026-05-14 09:00", category="split_hospitalisation", determined="2026-05-13",
+                    disclosure_months="6", facts="2025年将一次住院分解为两次结算")
+    p4_obj = object_to_entry(entry_of(hospital, p4, "2026-05-14 10:00"), "2026-05-14 10:00", "2026-05-14", grounds="1",
+                             reason="所涉两次住院系不同病因，不属于分解住院")
+    act(p4_obj, None, "accept", "alice", "2026-05-14 11:00")
+    act(p4_obj, None, "propose_withdrawal", "alice", "2026-05-15 10:00", findings="病历证实两次住院系不同病因，该记录应予撤销")
+    act(p4_obj, None, "approve", "bob", "2026-05-18 10:00")
+    # P5. a D result made final, reopened by a timely objection and corrected to another D score: the record's
+    #     entry states the new score.
+    ev_p = publish(hospital, 2018, "62", "2026-05-14 09:00")
+    window = _last_day(svc, ev_p, "objection_window")
+    fire(ev_p, f"{date.fromisoformat(window) + timedelta(days=1)} 00:00")
+    obj_p = object_to(ev_p, f"{date.fromisoformat(window) + timedelta(days=1)} 09:00", window, grounds="2")
+    act(obj_p, ev_p, "accept", "alice", f"{date.fromisoformat(window) + timedelta(days=1)} 10:00")
+    act(obj_p, ev_p, "propose_uphold", "alice", f"{date.fromisoformat(window) + timedelta(days=1)} 11:00", score="66",
+        findings="一项扣分依据不足，应予撤销；其余扣分依据充分")
+    act(obj_p, ev_p, "approve", "bob", f"{date.fromisoformat(window) + timedelta(days=1)} 15:00")
+
+    # Q. credit repairs (states/repair.py) of 失信 records, each received on or after its record's first admissible
+    #    day (`eligible_from`: Art. 39(1) by the profile in force on the determination day), each clock fired for
+    #    its own case only. The hospital's two false-material findings (Q4, Q1) bar it from repair for 3 years
+    #    (Art. 40): its applications come first; the practitioner's repairs run on into December (G).
+    def apply(rec, when, received, materials="application_form,commitment,proof"):
+        with frozen_at(at(when)):
+            out = svc.cases.open("repair", "alice", {"received": received, "materials": materials}, parent=rec)
+        return record(out, out["case_id"], rec)["case_id"]
+
+    # Q1. the hospital's repair of P1 (eligible from 3 July): material supplied (补正), accepted, the period
+    #     extended, a proposal returned, approved and published; an objection to the public notice, a
+    #     confirmation returned, confirmed and published again; the public notice ends with no objection: repaired
+    #     (P1 withdrawn). Broken commitment found after it took effect (after Q4): the repair revoked, P1 disclosed
+    #     again, a false-commitment record opened; P1 itself annulled on reconsideration later.
+    q1 = apply(p1, "2026-07-03 09:30", "2026-07-03", materials="application_form,commitment")
+    act(q1, p1, "supplement", "alice", "2026-07-06 09:00", materials="proof", received="2026-07-06")
+    act(q1, p1, "accept", "alice", "2026-07-06 10:00")  # decision by 27 July
+    act(q1, p1, "extend", "alice", "2026-07-08 10:00",
+        reason="所涉12.6万元医保基金的退回凭证和27份住院病历需向开户银行和病案室逐一核对")  # to 17 August
+    act(q1, p1, "propose_approve", "alice", "2026-07-09 10:00",
+        findings="该院已提交退回违规结算医保基金12.6万元的凭证和整改报告，申请材料齐全")
+    act(q1, p1, "return", "bob", "2026-07-10 10:00", reason="退款凭证尚未经开户银行核实，请核实后重新审查")
+    act(q1, p1, "propose_approve", "alice", "2026-07-13 10:00",
+        findings="经开户银行核实，该院已于2026年6月退回违规结算的医保基金12.6万元；整改报告所列措施已落实，"
+                 "失信行为的不良影响已基本消除")
+    act(q1, p1, "approve", "bob", "2026-07-14 10:00")  # published to 21 July
+    act(q1, p1, "public_objection", "alice", "2026-07-17 10:00", objector="王某（书面举报）",
+        reason="反映该院2026年6月仍有虚构住院记录结算医保基金的行为")
+    act(q1, p1, "propose_confirm", "alice", "2026-07-20 10:00",
+        findings="经调取该院2026年6月全部住院结算记录并现场核查，所反映的住院均有真实病历和费用明细，异议不成立")
+    act(q1, p1, "return", "bob", "2026-07-21 10:00", reason="请附现场核查记录和所核查的住院结算清单")
+    act(q1, p1, "propose_confirm", "alice", "2026-07-22 10:00",
+        findings="已附2026年7月20日现场核查记录和2026年6月住院结算清单，所反映的住院均真实发生，异议不成立")
+    act(q1, p1, "approve", "carol", "2026-07-23 10:00")  # published again, to 30 July
+    fire(q1, "2026-07-31 00:00")
+    # Q2. the practitioner's minor record (henan-2026: no waiting period, eligible from the next day): the
+    #     application lacks the commitment and the proof and is not accepted; the refusal notice corrected.
+    q2_rec = add_record(person, "2026-06-02 09:00", category="drug_substitution", determined="2026-06-01",
+                        disclosure_months="3", severity="minor", basis="郑医保罚〔2026〕15号行政处罚决定书",
+                        facts="为参保人开具处方时将自费药品串换为医保目录内药品结算1次")
+    q2 = apply(q2_rec, "2026-06-08 09:30", "2026-06-08", materials="application_form")
+    refusal = act(q2, q2_rec, "not_accept", "alice", "2026-06-16 10:00",
+                  reason="申请人于2026年6月15日书面说明，违规结算的医保基金尚未退回，无法提交信用修复承诺书和纠正、整改证明材料")
+    with frozen_at(at("2026-06-18 10:00")):
+        record(svc.documents.correct(refusal["notice"], "“不予受理的理由”所载申请人书面说明的日期“2026年6月15日”应为“2026年6月12日”",
+                                     "alice"), q2, q2_rec)
+    # Q3. the practitioner's general record (3 months' wait: eligible from 8 July): accepted, the handlers
+    #     reminded, the period runs out (督办), a refusal proposed, returned, proposed again and approved (附件4);
+    #     the decision served.
+    q3_rec = add_record(person, "2026-04-08 09:00", category="fictitious_services", determined="2026-04-07",
+                        disclosure_months="6", severity="general", basis="郑医保罚〔2026〕9号行政处罚决定书",
+                        facts="2025年11月为未到诊的参保人开具诊疗项目并结算医保基金3次")
+    fire(q3_rec, "2026-07-08 00:00")  # the eligibility notice
+    q3 = apply(q3_rec, "2026-07-08 10:00", "2026-07-08", materials="application_form,commitment,proof,training")
+    act(q3, q3_rec, "accept", "alice", "2026-07-09 10:00")  # decision by 30 July
+    fire(q3, "2026-07-27 00:00")  # 3 working days before
+    fire(q3, "2026-07-31 00:00")
+    act(q3, q3_rec, "propose_refuse", "alice", "2026-07-31 10:00", findings="违规结算的医保基金尚未全部退回，未履行完毕法定责任")
+    act(q3, q3_rec, "return", "bob", "2026-08-03 10:00", reason="请写明已退回和尚未退回的金额及核实方式")
+    act(q3, q3_rec, "propose_refuse", "alice", "2026-08-04 10:00",
+        findings="经向医院财务部门核实，3次违规结算的医保基金共1860元，申请人已退回620元，其余1240元尚未退回，"
+                 "未履行完毕法定责任")
+    decided = act(q3, q3_rec, "approve", "bob", "2026-08-05 10:00")
+    serve(decided["notice"], "direct", "2026-08-07", "2026-08-07 15:00")
+    # Q4. the hospital's general record (eligible from 9 July): accepted, then false material found while under
+    #     review: refused, and a false-commitment record opened (the 3-year ban from 5 August).
+    q4_rec = add_record(hospital, "2026-04-09 09:00", category="duplicate_charges", determined="2026-04-08",
+                        disclosure_months="6", severity="general", basis="郑医保罚〔2026〕10号行政处罚决定书",
+                        facts="2025年12月重复收取血液透析治疗费58人次")
+    q4 = apply(q4_rec, "2026-07-20 09:30", "2026-07-20")
+    act(q4, q4_rec, "accept", "alice", "2026-07-21 10:00")  # decision by 11 August
+    act(q4, q4_rec, "false_material", "alice", "2026-08-05 10:00",
+        facts="申请材料所附58人次的退费凭证经开户银行核实系伪造，重复收取的费用至今未退还")
+    act(q1, p1, "false_material", "alice", "2026-08-10 10:00",
+        facts="在信用修复承诺书中承诺不再发生同类失信行为，但经2026年8月专项检查，于2026年7月又虚构住院记录3份"
+              "并结算医保基金2.3万元")
+    act(p1, None, "revoke", "alice", "2026-08-20 10:00", basis="郑州市人民政府郑政复决〔2026〕8号行政复议决定书")
+
     # G. December 2026: deadlines running into 2027, whose schedule is not yet confirmed, are provisional.
     #    The 2027 schedule arrives (calendar reload): the subject's objection window and the department's
     #    handling period move; each change is logged and noticed to whoever the deadline binds.
+    #    Two of the practitioner's repairs too: one's decision period (to 7 January), the other's public notice
+    #    (approved on 28 December, to 5 January); the schedule arrives the day after that approval.
     if override_dir is not None:
         publish(person, 2023, "83", "2026-12-15 09:00")
         object_to(publish(hospital, 2022, "76", "2026-12-15 09:00"), "2026-12-16 09:00", "2026-12-16")
+        g1_rec = add_record(person, "2026-06-11 09:00", category="forged_documents", determined="2026-06-10",
+                            disclosure_months="12", severity="general", basis="郑医保罚〔2026〕18号行政处罚决定书",
+                            facts="2026年5月为配合医保结算补写参保人住院病程记录2份")
+        g2_rec = add_record(person, "2026-07-16 09:00", category="impersonation", determined="2026-07-15",
+                            disclosure_months="12", severity="general", basis="郑医保罚〔2026〕21号行政处罚决定书",
+                            facts="2026年6月使用其他医师的医保医师编码开具处方4张")
+        g1 = apply(g1_rec, "2026-12-14 09:30", "2026-12-14")  # eligible from 11 September
+        act(g1, g1_rec, "accept", "alice", "2026-12-16 10:00")  # decision by 7 January (provisional)
+        g2 = apply(g2_rec, "2026-12-14 10:00", "2026-12-14")  # eligible from 16 October
+        act(g2, g2_rec, "accept", "alice", "2026-12-14 11:00")
+        act(g2, g2_rec, "propose_approve", "alice", "2026-12-24 10:00",
+            findings="申请人已退回违规处方结算的医保基金，参加了医保政策专题培训，承诺书和证明材料齐全")
+        act(g2, g2_rec, "approve", "bob", "2026-12-28 10:00")  # published to 5 January (provisional)
         path = override_dir / "calendar-2027.toml"
         path.write_text(CALENDAR_2027, encoding="utf-8")
-        with frozen_at(at("2026-12-18 09:00")):
+        with frozen_at(at("2026-12-29 09:00")):
             for moved in svc.sweep.reload_calendar(str(path))["moved"]:
                 n = svc.cases.show(moved["case_id"])
                 record({"notice": moved["notice"]}, moved["case_id"], n["parent"])

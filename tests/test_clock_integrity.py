@@ -14,7 +14,7 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from conftest import HOSPITAL_USCC, at, publish
-from states import PROCEDURES
+from states import NEW, PROCEDURES
 from workflows.clock import frozen_at
 from workflows.engine import Request
 from workflows.errors import BadInput, Refused
@@ -40,6 +40,13 @@ def _states(svc) -> dict:
                                                     "materials": "异议申请表", "reason": "扣分有误"}, parent=ev)["case_id"]
     found[("evaluation", "under_objection")] = ev
     found[("objection", "received")] = obj
+    # 失信 records (states/record.py): one disclosed, one withdrawn (revoked)
+    with frozen_at(at("2026-02-25 09:00")):
+        for n in (1, 2):
+            found[("record", "disclosed" if n == 1 else "withdrawn")] = svc.cases.open("record", "alice", {
+                "category": "fraudulent_billing", "determined": "2026-02-24", "disclosure_months": 6,
+                "facts": "虚构医药服务项目结算医保基金"}, subject=sid)["case_id"]
+        svc.cases.act(found[("record", "withdrawn")], "revoke", "alice", {"basis": "行政复议决定书"})
     return found
 
 
@@ -56,7 +63,7 @@ def _case_for(svc, found, kind, trigger):
     proc = PROCEDURES[kind]
     sources = {s for t in proc.transitions if t.trigger == trigger for s in t.source}
     for (k, state), case_id in found.items():
-        if k == kind and state in sources:
+        if k == kind and (state in sources or NEW in sources):  # an opening trigger: on any case of the kind
             return case_id
     # a state the fixture has not reached (e.g. completion_requested): get there through the services
     if kind == "objection" and "completion_requested" in sources:
@@ -64,13 +71,43 @@ def _case_for(svc, found, kind, trigger):
             svc.cases.act(found[("objection", "received")], "request_completion", "alice", {"missing": "证明材料"})
         found[("objection", "completion_requested")] = found.pop(("objection", "received"))
         return found[("objection", "completion_requested")]
+    if kind == "repair" and not any(k == "repair" for k, _ in found):
+        _repairs(svc, found)
+        return _case_for(svc, found, kind, trigger)
     raise AssertionError(f"no fixture case for {kind}.{trigger}: extend _case_for")
+
+
+def _repairs(svc, found) -> None:
+    """Two credit repairs (states/repair.py), each on a 失信 record of its own determined on 2025-08-01 (Henan
+    measure as written: 6 months' wait, so repair may be applied for from 2026-02-02; disclosed to 2026-08-01;
+    categories other than the fixture's later records, so Art. 39(2) bars neither): one accepted (its decision
+    period of 15 working days running), one approved (its public notice of 5 working days running)."""
+    full = "application_form,commitment,proof"
+    with frozen_at(at("2026-02-25 09:00")):
+        records = [svc.cases.open("record", "alice", {
+            "category": category, "determined": "2025-08-01", "disclosure_months": 12, "severity": "general",
+            "facts": facts, "basis": "郑医保罚〔2025〕21号"}, subject=HOSPITAL_USCC)["case_id"]
+            for category, facts in (("excessive_charges", "2025年7月超标准收取诊查费46笔"),
+                                    ("duplicate_charges", "2025年7月重复收取静脉输液费31笔"))]
+        repairs = [svc.cases.open("repair", "alice", {"received": "2026-02-25", "materials": full},
+                                  parent=record)["case_id"] for record in records]
+    with frozen_at(at("2026-02-25 09:30")):
+        for repair in repairs:
+            svc.cases.act(repair, "accept", "alice", {})
+    with frozen_at(at("2026-02-25 10:00")):
+        svc.cases.act(repairs[1], "propose_approve", "alice", {"findings": "已退回违规费用并完成整改"})
+    with frozen_at(at("2026-02-25 10:30")):
+        svc.cases.act(repairs[1], "approve", "bob", {})
+    found[("repair", "under_review")], found[("repair", "public_notice")] = repairs
+    for repair, timer in zip(repairs, ("decision", "public_notice")):
+        assert _timer(svc, repair, timer).status == "running", (repair, timer)
 
 
 def test_every_system_trigger_is_covered():
     # A new procedure's system triggers must be reachable by the test below (it fails loudly otherwise).
     assert {("evaluation", "window_expired"), ("objection", "handling_overdue"),
-            ("objection", "completion_expired")} <= set(SYSTEM_TRIGGERS)
+            ("objection", "completion_expired"), ("repair", "decision_overdue"),
+            ("repair", "public_notice_expired")} <= set(SYSTEM_TRIGGERS)
 
 
 @pytest.mark.parametrize(("kind", "trigger"), SYSTEM_TRIGGERS)

@@ -29,12 +29,12 @@ from notices import render
 from notices.privacy import mask_id, mask_name, needs_masking, party_view
 from notices.render import date_zh, html_to_text, typefaces
 from states import PROCEDURES
-from states.spec import NEW
+from states.spec import NEW, RECOMPUTE_TRIGGER
 from workflows.clock import frozen_at
 from workflows.errors import BadInput, Refused
 from workflows.services.deployment import font_settings
 
-NUMBER = re.compile(r"^郑医保(信评|信异|信评记|信异记|督)〔20\d\d〕[1-9]\d*号$")
+NUMBER = re.compile(r"^郑医保(信评|信异|信评记|信异记|信记|信记录|信修|信修记|信修公|督)〔20\d\d〕[1-9]\d*号$")
 DECLARED = {t.notice.template for p in PROCEDURES.values() for t in p.transitions}
 
 
@@ -128,6 +128,8 @@ def test_the_story_fires_every_declared_transition(story):
                   for e in s.audit.log(case)}
     for kind, proc in PROCEDURES.items():
         for t in proc.transitions:
+            if t.trigger == RECOMPUTE_TRIGGER and all(spec.unit == "months" for spec in proc.timers):
+                continue  # month periods are never moved by calendar data (docs/rules.md §7.3): it cannot fire
             sources = {None if src == NEW else src for src in t.source}
             assert any(k == kind and trig == t.trigger and src in sources and (t.dest is None or dest == t.dest)
                        and template == t.notice.template and (t.when != "targets_entry" or on_entry)
@@ -190,8 +192,12 @@ def test_remedies_on_every_decision_against_the_subject(story):
     declared_against = {(t.notice.template, t.dest) for p in PROCEDURES.values() for t in p.transitions
                         if t.notice.against_subject}
     assert declared_against
+    to_state = {(e["case_id"], entry["notice_number"]): entry["to_state"] for e in story["entries"]
+                for entry in story["svc"].audit.log(e["case_id"]) if entry["notice_number"] == e["number"]}
     for e in story["entries"]:
-        state = story["svc"].cases.show(e["case_id"])["state"]
+        # the state the notice's transition left the case in (a record is withdrawn later, its determination
+        # notice stays one against the subject)
+        state = to_state.get((e["case_id"], e["number"])) or story["svc"].cases.show(e["case_id"])["state"]
         grade_d = "信用等级D级" in e["text"] and e["template"].startswith(("evaluation/finalized", "evaluation/adjusted"))
         expected = any(tpl == e["template"] and dest in (state, None) for tpl, dest in declared_against) or grade_d
         if e["template"] == "objection/decided.html.j2":  # dismissed, or partly upheld (the rest is dismissed)
@@ -204,11 +210,17 @@ def test_remedies_on_every_decision_against_the_subject(story):
             assert f"自收到{doc}之日起六个月内直接向郑州铁路运输法院提起行政诉讼" in e["text"], e["number"]
             assert "《中华人民共和国行政复议法》第二十条第一款、《中华人民共和国行政诉讼法》第四十六条第一款" in e["text"]
         # 不停止执行 only where something is put into effect against the subject: a D grade made final or
-        # corrected; never on a refusal of an objection or a dismissal (nothing to execute).
-        assert ("不停止执行" in e["text"]) == grade_d, (e["number"], e["template"])
+        # corrected, a repair refused or revoked for false material (Art. 40: the 3-year disqualification, and a
+        # revoked repair's record disclosed again); never on a refusal of an objection or a dismissal, nor on a
+        # repair not accepted or refused on review (nothing to execute).
+        false_material = e["template"] == "repair/false_material.html.j2"
+        assert ("不停止执行" in e["text"]) == (grade_d or false_material), (e["number"], e["template"])
         if grade_d:
             assert ("行政复议或者行政诉讼期间，上述评价结果不停止执行" in e["text"]
                     or "行政复议或者行政诉讼期间，更正后的评价结果不停止执行" in e["text"])
+        if false_material:
+            assert "行政复议或者行政诉讼期间，上述决定不停止执行" in e["text"], e["number"]
+        if grade_d or false_material:
             assert "（《中华人民共和国行政复议法》第四十二条、《中华人民共和国行政诉讼法》第五十六条）" in e["text"]
 
 
@@ -326,7 +338,7 @@ def test_the_objection_registration_record_states_only_what_is_so(story):
         else:
             assert f"依照{MEASURE}（以下简称《办法》）第二十三条，评价结果无异议的，记入信用主体的信用档案。" \
                    "该异议处理期间，上述评价结果不记入信用档案。" in text
-    assert reopened == 1 and len(records) > reopened
+    assert reopened == 2 and len(records) > reopened  # B and P (a D result, its record's entry regraded)
     # The receipt to the subject says the same.
     receipts = [e for e in _entries(story, "objection/registered.html.j2")
                 if story["contexts"][e["number"]]["case"]["data"].get("entry") is None]
@@ -335,10 +347,10 @@ def test_the_objection_registration_record_states_only_what_is_so(story):
     assert "按期限内提出的异议予以登记" in before_service[0]["text"]
     assert all("暂缓确定" not in e["text"] and "该异议于异议期内提出" in e["text"]
                for e in receipts if e not in before_service)
-    assert sum("异议处理期间该档案记录作异议标注" in e["text"] for e in receipts) == 1
+    assert sum("异议处理期间该档案记录作异议标注" in e["text"] for e in receipts) == 2  # B and P: final D results reopened
     # An objection to an archive entry has no window (Art. 26's is for results): its receipt names none.
     on_entries = [e for e in _entries(story, "objection/registered.html.j2") if e not in receipts]
-    assert len(on_entries) == 3
+    assert len(on_entries) == 4  # M1-M3, and P4 (a 失信 record's entry)
     for e in on_entries:
         assert "异议期" not in e["text"], e["number"]
         assert "异议处理期间，本局对该档案记录作异议标注，暂停使用（《办法》第三十一条）" in e["text"], e["number"]
@@ -424,9 +436,11 @@ def test_what_a_final_grade_may_bring_by_subject_class(tmp_path, subject_type, s
     for certain in ("本局将对", "约谈时间、地点另行书面通知", "将在本局官方网站", "可以依法暂停"):
         assert certain not in text, certain
     if score == "65":
-        assert ("可以依照《办法》第三十八条、第四十条向本局提出书面信用修复申请" in text
-                and "自被认定为失信行为之日起未满6个月的，或者有第三十九条规定的其他情形的，不予信用修复（第三十九条）" in text)
-        assert "满6个月后" not in text
+        # when repair may be applied for depends on the profile in force on the determination day: the record's
+        # own notice (失信信息告知书) states it, the finalization notice refers to it and names no waiting period
+        assert "可以依照《办法》第三十八条、第四十条向本局提出书面信用修复申请" in text
+        assert "见本局就该失信信息另行出具的《失信信息告知书》" in text
+        assert "满6个月后" not in text and "未满6个月" not in text
 
 
 def test_a_refusal_or_withdrawal_in_the_window_leaves_the_result_open(story):
@@ -559,8 +573,9 @@ def test_objections_to_entries_and_partial_upholds_in_the_story(story):
     hospital = s.deployment.show_subject(HOSPITAL_USCC)["archive"]
     decided = [e for e in _entries(story, "objection/decided.html.j2")
                if story["contexts"][e["number"]]["case"]["data"].get("entry")]
-    assert [s.cases.show(e["case_id"])["state"] for e in decided] == ["upheld", "upheld", "partially_upheld"]
-    corrected, withdrawn, partial = decided
+    assert [s.cases.show(e["case_id"])["state"] for e in decided] == ["upheld", "upheld", "partially_upheld", "upheld"]
+    corrected, withdrawn, partial, record_withdrawn = decided  # M1-M3; P4: a 失信 record's entry withdrawn
+    assert "撤销该档案记录" in record_withdrawn["text"]
     # M1: the D entry corrected: a new entry with its day and period
     new = next(a for a in person if a["facts"].endswith("违规费用已全额退回医保基金）"))
     old = next(a for a in person if a["superseded_by"] == new["id"])

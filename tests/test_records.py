@@ -573,6 +573,29 @@ def test_a_false_commitment_runs_the_3_year_ban(svc):
     assert "该期限已于2029年4月2日届满" in text(svc, mine[1]["notice"])
 
 
+def test_the_ban_outlives_the_disclosure_of_its_record(svc):
+    """Art. 40(2) fixes the disqualification at 3 years: the false-commitment record's 12-month disclosure ends
+    (Art. 31: the information is no longer used) but the ban runs on to its own end, and then it is told."""
+    hospital(svc)
+    ban = add(svc, "2026-04-02 09:00", "2026-04-02", "12", category="false_commitment")["case_id"]
+    out = sweep(svc, "2027-04-03 00:00")
+    assert (ban, "disclosure_expired") in fired(out)
+    assert svc.cases.show(ban)["state"] == "withdrawn"
+    t = timers_of(svc, ban)
+    assert (t["disclosure"]["status"], t["ban"]["status"], t["ban"]["last_day"]) == ("fired", "running", "2029-04-02")
+    assert "至2029年4月2日届满；期满前不得申请信用修复" in text(svc, out["fired"][-1]["notice"])
+    # another record's eligibility notice still states the ban
+    other = add(svc, "2027-05-06 09:00", "2027-05-06", "12")["case_id"]
+    out = sweep(svc, "2027-08-07 00:00")
+    assert fired(out) == [(other, "eligibility_reached")]
+    assert "至2029年4月2日届满" in text(svc, out["fired"][0]["notice"])
+    assert fired(sweep(svc, "2029-04-02 23:59")) == [(other, "disclosure_expired")]  # it was disclosed to 2028-05-06
+    out = sweep(svc, "2029-04-03 00:00")
+    assert fired(out) == [(ban, "ban_ended")]
+    assert "该期限已于2029年4月2日届满" in text(svc, out["fired"][0]["notice"])
+    assert svc.cases.show(ban)["state"] == "withdrawn"
+
+
 def test_a_withdrawn_false_commitment_bars_nothing(svc):
     """Art. 31: a ban from a record no longer disclosed is not used by the eligibility notice."""
     hospital(svc)
