@@ -186,13 +186,16 @@ def _no_recurrence(ctx) -> bool:
 
 
 def _banned_until(ctx, on: date) -> tuple[int, date] | None:
-    """The subject's live 3-year ban on `on` (Art. 40), as (record, last day of the ban)."""
+    """The subject's 3-year ban running on `on` (Art. 40: from the day the false material was established to
+    its last day), as (record, last day of the ban). An application received before that day was made while
+    the subject could still apply."""
     for other in ctx.subject_cases(RECORD_KIND):
         if other.data.get("category") != FALSE_COMMITMENT:
             continue
-        until = _day(other.data.get("ban_until"))
+        since, until = _day(other.data.get("determined_on")), _day(other.data.get("ban_until"))
         ban = other.timers.get("ban")
-        if until is None or until < on or (ban is not None and ban.status in ("fired", "stopped")):
+        if until is None or until < on or (since is not None and on < since) or (
+                ban is not None and ban.status in ("fired", "stopped")):
             continue
         return other.id, until
     return None

@@ -169,6 +169,24 @@ def test_a_subject_under_the_three_year_ban_is_refused_until_the_ban_ends(svc):
     assert "2029年2月2日" in err.message and "2029年2月3日" in err.message and str(ban) in err.message
 
 
+def test_the_ban_bars_applications_received_from_the_day_false_material_is_established(svc):
+    """Art. 40: an application received before the ban began was made while the subject could still apply;
+    one received from that day on is refused, even after the false-commitment record's disclosure ended."""
+    rec = record(svc)
+    ban = record(svc, when="2026-09-11 08:00", determined="2026-09-11", category="false_commitment",
+                 facts="信用修复申请中提供虚假整改证明")
+    assert apply(svc, rec, when="2026-09-11 09:00", received="2026-09-10")["state"] == "received"
+    other = record(svc, when="2026-01-06 10:00", determined="2026-01-05", category="duplicate_charges")
+    err = refused(svc, apply, other, when="2026-09-14 09:00", received="2026-09-14")
+    assert err.code == "REP-BAN" and str(ban) in err.message
+    later = record(svc, when="2027-03-01 10:00", determined="2027-03-01", category="drug_substitution")
+    with frozen_at(at("2027-09-12 00:00")):  # the ban record's 12 months of disclosure are over; the ban is not
+        svc.sweep.run_once(at("2027-09-12 00:00"))
+    assert svc.cases.show(ban)["state"] == "withdrawn" and timer(svc, ban, "ban")["status"] == "running"
+    err = refused(svc, apply, later, when="2027-09-13 09:00", received="2027-09-13")
+    assert err.code == "REP-BAN" and "2029年9月11日" in err.message
+
+
 def test_a_record_no_longer_disclosed_cannot_be_repaired(svc):
     rec = record(svc)
     act(svc, rec, "revoke", "alice", "2026-04-01 10:00", basis="郑州铁路运输法院（2026）豫7101行初12号判决书")
