@@ -134,6 +134,8 @@ def terms(ctx) -> dict | None:
         eligible = (add_months(day, waiting) if waiting else day) + timedelta(days=1)
         ban_until = add_months(day, ctx.policy["repair_ban_months"]) if ctx.inputs.get("category") == BAN_CATEGORY \
             else None
+        if ban_until is not None:  # Art. 40(2): no application of this subject is admissible before its ban ends
+            eligible = max(eligible, ban_until + timedelta(days=1))
     except (CalendarError, KeyError, TypeError, ValueError, OverflowError):
         return None
     return {"policy": policy, "day": day, "severity": severity, "months": months, "penalty": penalty,

@@ -555,22 +555,24 @@ def test_a_false_commitment_runs_the_3_year_ban(svc):
     case = add(svc, "2026-04-02 09:00", "2026-04-02", "36", category="false_commitment", severity="serious")["case_id"]
     d = data(svc, case)
     assert (d["ban_until"], d["disclosed_until"], d["repair_barred_until"]) == ("2029-04-02", "2029-04-02", "2029-04-02")
+    # no application is admissible before the ban ends (Art. 40(2)), and by then the disclosure has ended: the
+    # record can never be repaired, so it has no eligibility clock and its notice does not offer a repair
+    assert d["eligible_from"] == "2029-04-03"
     t = timers_of(svc, case)
-    assert t["ban"]["last_day"] == d["ban_until"]
-    eligible = text(svc, svc.cases.show(case)["notices"][0]["number"])
-    assert "依照第四十条第二款被取消申请信用修复的资格，至2029年4月2日届满" in eligible
+    assert t["ban"]["last_day"] == d["ban_until"] and "eligibility" not in t
+    notice = text(svc, svc.cases.show(case)["notices"][0]["number"])
+    assert "自认定之日起3年内被取消申请信用修复的资格，至2029年4月2日届满" in notice
+    assert "届满前你单位不能申请信用修复" in notice and "起可以依照" not in notice
     # the eligibility notice of another record states the ban (it would be false to say "you may apply now")
     other = add(svc, "2026-04-02 09:00", "2026-04-02", "12")["case_id"]
     out = sweep(svc, "2026-07-03 00:00")
     assert fired(out) == [(other, "eligibility_reached")]
     assert "但你单位因提供虚假证明材料" in text(svc, out["fired"][0]["notice"])
-    # a late sweep catches up in time order: the record's own eligibility (its ban still runs: said so), then on
-    # the same instant the ban ends first and the disclosure after it (same last day)
+    # a late sweep catches up in time order: on the same instant the ban ends first and the disclosure after it
     out = sweep(svc, "2029-04-03 00:00")
     mine = [f for f in out["fired"] if f["case_id"] == case]
-    assert [f["trigger"] for f in mine] == ["eligibility_reached", "ban_ended", "disclosure_expired"]
-    assert "至2029年4月2日届满；期满前不得申请信用修复" in text(svc, mine[0]["notice"])
-    assert "该期限已于2029年4月2日届满" in text(svc, mine[1]["notice"])
+    assert [f["trigger"] for f in mine] == ["ban_ended", "disclosure_expired"]
+    assert "该期限已于2029年4月2日届满" in text(svc, mine[0]["notice"])
 
 
 def test_the_ban_outlives_the_disclosure_of_its_record(svc):
