@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from calendars.periods import add_months
 from conftest import HOSPITAL_USCC, at, publish as publish_evaluation
 from states.record import CATEGORIES
+from test_cli_input import cli  # noqa: F401  (the in-process command line on a fresh store)
 from workflows.clock import frozen_at
 from workflows.engine import Request
 from workflows.errors import BadInput, Refused
@@ -632,57 +633,38 @@ def test_the_register_lists_every_record_and_the_archive_uses_none_past_its_peri
 
 # -- the command line -----------------------------------------------------------------------------------------------
 
-def test_record_commands(tmp_path, monkeypatch, capsys):
-    import json
+def test_record_commands(cli):
+    def run(*args, now="2026-04-02T09:00:00+08:00", expect=0, as_json=True):
+        r = cli(*args, now=now, expect=expect, as_json=as_json)  # one line on stderr for any failure
+        return r.json if as_json else r.out
 
-    from workflows import clock
-    from workflows.cli import main
-
-    monkeypatch.setenv("CREDITFLOW_HOME", str(tmp_path))
-    monkeypatch.setenv("CREDITFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'creditflow.db'}")
-    monkeypatch.setenv("CREDITFLOW_ALLOW_CLOCK_OVERRIDE", "1")
-
-    def cli(*args, now="2026-04-02T09:00:00+08:00", expect=0, as_json=True):
-        try:
-            main(["--now", now, *args, *(["--json"] if as_json else [])])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code
-        finally:
-            clock.set_override(None)
-        out, err = capsys.readouterr()
-        assert code == expect, (args, code, out, err)
-        if code:
-            assert len(err.strip().splitlines()) == 1, err
-        return json.loads(out) if as_json and out.strip() else out
-
-    cli("init", "--department", "郑州市医疗保障局", "--prefix", "郑医保")
-    cli("user", "add", "alice", "--role", "handler")
-    cli("subject", "add", "--name", HOSPITAL, "--type", "hospital", "--uscc", HOSPITAL_USCC)
+    run("init", "--department", "郑州市医疗保障局", "--prefix", "郑医保")
+    run("user", "add", "alice", "--role", "handler")
+    run("subject", "add", "--name", HOSPITAL, "--type", "hospital", "--uscc", HOSPITAL_USCC)
     args = ("record", "add", "--subject", "1", "--category", "fraudulent_billing", "--determined", "2026-04-02",
             "--facts", FACTS, "--basis", PENALTY, "--as", "alice")
-    out = cli(*args, "--disclosure-months", "6")
+    out = run(*args, "--disclosure-months", "6")
     assert {"case_id", "state", "eligible_from", "disclosed_until", "notice"} <= set(out)
     assert (out["state"], out["eligible_from"], out["disclosed_until"]) == ("disclosed", "2026-07-03", "2026-10-02")
-    plain = cli(*args, "--disclosure-months", "12", as_json=False)
+    plain = run(*args, "--disclosure-months", "12", as_json=False)
     assert "公开至 2027-04-02" in plain and "自 2026-07-03 起可申请信用修复" in plain
     # bad input: exit 2, one line, nothing written
-    before = cli("case", "list")["cases"]
-    err = cli(*args, "--disclosure-months", "0", expect=2)["error"]
+    before = run("case", "list")["cases"]
+    err = run(*args, "--disclosure-months", "0", expect=2)["error"]
     assert err["code"] == "bad_number"
-    err = cli("record", "add", "--subject", "1", "--category", "parking", "--determined", "2026-04-02",
+    err = run("record", "add", "--subject", "1", "--category", "parking", "--determined", "2026-04-02",
               "--disclosure-months", "6", "--facts", FACTS, "--as", "alice", expect=2)["error"]
     assert "parking" in err["message"]
-    assert cli(*args, "--disclosure-months", "2", expect=3)["error"]["code"] == "REC-DISCLOSURE"
-    assert cli("case", "list")["cases"] == before
-    revoked = cli("record", "revoke", str(out["case_id"]), "--basis", "郑政复决〔2026〕8号", "--as", "alice",
+    assert run(*args, "--disclosure-months", "2", expect=3)["error"]["code"] == "REC-DISCLOSURE"
+    assert run("case", "list")["cases"] == before
+    revoked = run("record", "revoke", str(out["case_id"]), "--basis", "郑政复决〔2026〕8号", "--as", "alice",
                   now="2026-04-03T10:00:00+08:00")
     assert (revoked["state"], revoked["withdrawn_reason"]) == ("withdrawn", "revoked")
-    listed = cli("record", "list", "--subject", HOSPITAL_USCC, now="2026-04-03T11:00:00+08:00")["records"]
+    listed = run("record", "list", "--subject", HOSPITAL_USCC, now="2026-04-03T11:00:00+08:00")["records"]
     assert [(r["case_id"], r["disclosed"], r["withdrawn_reason"]) for r in listed] == [
         (out["case_id"], False, "revoked"), (out["case_id"] + 1, True, None)]
     assert {"case_id", "category", "category_label", "severity", "state", "basis", "determined_on", "disclosed",
             "disclosed_until", "eligible_from", "withdrawn_reason"} <= set(listed[0])
-    plain = cli("record", "list", "--subject", "1", now="2026-04-03T11:00:00+08:00", as_json=False)
+    plain = run("record", "list", "--subject", "1", now="2026-04-03T11:00:00+08:00", as_json=False)
     assert "已停止公开（依复议决定或者裁判撤销）" in plain and "公开中" in plain
-    assert cli("record", "revoke", "99", "--basis", "x", "--as", "alice", expect=2)["error"]["code"]
+    assert run("record", "revoke", "99", "--basis", "x", "--as", "alice", expect=2)["error"]["code"]
