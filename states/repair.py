@@ -27,6 +27,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from calendars.periods import add_months
+from notices.render import date_zh
 
 from . import common
 from . import record as _record
@@ -133,9 +134,8 @@ def _day(value) -> date | None:
 
 
 def _zh(value) -> str:
-    """A day as a refusal names it: 2026年7月6日."""
-    day = _day(value) if isinstance(value, str) else value
-    return f"{day.year}年{day.month}月{day.day}日" if day else "?"
+    """A day as a refusal names it, as the notices write it (2026年7月6日)."""
+    return date_zh(value) if value else "?"
 
 
 # -- guards (pure functions of states.context.Context) -------------------------------------------------
