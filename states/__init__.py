@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from . import evaluation, objection, record, repair
+from . import evaluation, objection, record, rectification, repair
 from .archive import check_bad_disclosure, check_good_disclosure
 from .machine import ProcedureMachine, Refusal
 from .policy import DEFAULT_POLICY, DEFAULT_SCHEDULE, SEVERITIES, PolicySchedule
 from .registry import Registry, UnknownProcedure
 from .spec import NEW, DeclarationError, Procedure, validate
 
-PROCEDURE_MODULES = (evaluation, objection, record, repair)
+PROCEDURE_MODULES = (evaluation, objection, record, repair, rectification)
 
 
 def check_policy(policy) -> None:
@@ -31,6 +31,18 @@ def check_policy(policy) -> None:
     _within(policy, "repair_decision", 1, 15, "河南省医疗保障基金使用信用管理办法 Art. 41（15个工作日内作出决定）")
     _within(policy, "repair_extension", 0, 15, "河南省医疗保障基金使用信用管理办法 Art. 41（延长最长不超过15个工作日）")
     _within(policy, "repair_ban_months", 1, 36, "河南省医疗保障基金使用信用管理办法 Art. 40（3年内不予受理）")
+    # Interview and rectification (states/rectification.py): the legal bounds of the sanctions.
+    suspension = "医疗保障基金使用监督管理条例 Art. 38（暂停6个月以上1年以下）"
+    _within(policy, "suspend_service_min_months", 6, 12, suspension)
+    _within(policy, "suspend_service_max_months", policy["suspend_service_min_months"], 12, suspension)
+    if policy["rectification_rounds"] < 1:
+        raise ValueError(f"rectification_rounds 应不小于1，{policy['rectification_rounds']}不可采用（至少进行一轮约谈整改）")
+    for key in rectification.SANCTION_LISTS.values():
+        unknown = [c for c in policy[key] if c not in rectification.SANCTIONS]
+        if unknown:
+            raise ValueError(f"{key}：未知的处理措施 {'、'.join(map(str, unknown))}；可选：{'、'.join(rectification.SANCTIONS)}")
+        if key != "rectification_sanctions_designated" and "suspend_service" in policy[key]:
+            raise ValueError(f"{key}：暂停相关责任部门医药服务只适用于定点医药机构（{suspension}）")
 
 
 def _within(policy, key: str, low: int, high: int, rule: str) -> None:

@@ -1,13 +1,17 @@
 """The credit archive (信用档案) and its disclosure periods: Henan measure Art. 10, 30-31.
 
-An archive entry is one of four kinds: basic information (基础信息, registration data: long-term),
+An archive entry is one of five kinds: basic information (基础信息, registration data: long-term),
 good information (守信信息: an A or B grade, 1 year), bad information (不良信息: a D grade or a
 失信 determination, 6 months to 1 year, never shorter than a related administrative penalty's term),
-and an evaluation result that is neither (a C grade: kept until the next year's result supersedes
-it). Entries are append-only: a correction is a new entry that supersedes the old one, and a status
-change (superseded, disputed, withdrawn) is a new status row that refers to the entry. An entry is
-*in use* while it has no such status and its disclosure period has not ended (Art. 31: information
-past its period must not be used); every reader sees only entries in use.
+an evaluation result that is neither (a C grade: kept until the next year's result supersedes
+it), and a supervision record (监管记录: an interview record 约谈记录 written by `record_interview` of
+states/rectification.py; Hongqiao plan §19 "将约谈记录记入失信主体信用记录"; long-term like basic
+information, not published; the repair and evaluation procedures see it in the subject's archive and
+the case behind it through `ctx.subject_cases("rectification")`). Entries are append-only: a
+correction is a new entry that supersedes the old one, and a status change (superseded, disputed,
+withdrawn) is a new status row that refers to the entry. An entry is *in use* while it has no such
+status and its disclosure period has not ended (Art. 31: information past its period must not be
+used); every reader sees only entries in use.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from calendars.periods import add_months
 
 from .policy import HENAN, SEVERITIES
 
-KINDS = {"basic": "基础信息", "good": "守信信息", "bad": "不良信息", "evaluation": "信用评价结果"}
+KINDS = {"basic": "基础信息", "good": "守信信息", "bad": "不良信息", "evaluation": "信用评价结果",
+         "supervision": "监管记录"}
 STATUSES = {"superseded": "已被更正或取代", "disputed": "异议处理中（暂停使用）",
             "dispute_closed": "异议处理完毕，恢复使用", "withdrawn": "已撤销"}
 # Statuses that take an entry out of use (a dispute does until a later `dispute_closed` row ends it, or a
@@ -69,7 +74,7 @@ def disclosed_until(kind: str, determined_on: date, months: int | None) -> date 
     Code Art. 202: the corresponding day, or the month's last day); None for long-term entries."""
     if kind not in KINDS:
         raise ValueError(f"unknown archive kind {kind!r}")
-    if kind in ("basic", "evaluation"):
+    if kind in ("basic", "evaluation", "supervision"):
         return None
     if months is None:
         raise ValueError(f"a {kind} entry needs its disclosure period")

@@ -20,6 +20,7 @@ from .spec import Policy, PolicyNumber
 HENAN = "河南省医疗保障基金使用信用管理办法"  # issued by 河南省医疗保障局, in force 2023-01-01 (Art. 44); docs/rules.md
 NATIONAL_CLASSES = "国务院办公厅《关于进一步完善信用修复制度的意见》（国办发〔2025〕22号）第二部分"
 NATIONAL_REPAIR = "国家发展改革委《信用修复管理办法》（2025年第36号令，2026年4月1日起施行）"
+ORDER_735 = "医疗保障基金使用监督管理条例 (State Council Order No. 735)"
 SEVERITIES = {"minor": "轻微", "general": "一般", "serious": "严重"}
 DETERMINATION = "determination"  # dated_by: the profile in force on the determination day
 STEP = "step"  # dated_by: the profile in force on the day the step is taken
@@ -57,6 +58,48 @@ HENAN_2023 = Policy(
             True, "flag", "our reading of 河南省医疗保障基金使用信用管理办法 Art. 26 and 29: Art. 29 publishes institutions' "
                           "results and the D list only; for a person's result that is not published, the 15 working days "
                           "of Art. 26 run from service of the result (送达), not from a publication that never happens"),
+        # Interview and rectification (约谈整改, states/rectification.py; docs/rules.md §5). No national text gives
+        # interview time limits: the lead time, the deadline and the number of rounds are ours.
+        "rectification_for_d_grade": PolicyNumber(
+            True, "flag", f"{HENAN} Art. 35(1)（对D级信用主体“可”给予警示约谈，要求限期整改）; our choice: on (a D grade "
+                          "that becomes final opens a warning-interview case)"),
+        "interview_notice_lead": PolicyNumber(
+            3, "working_days", "our choice: the interview notice (约谈通知书) goes out at least 3 working days before the "
+                               "interview day (no national text gives a lead time)"),
+        "rectification_deadline": PolicyNumber(
+            15, "working_days", f"our choice: 15 working days from the order to rectify (责令限期整改) to the report, "
+                                f"as the Henan measure's other periods (Art. 26, 41); {ORDER_735} Art. 38-39 and "
+                                "Hongqiao plan §19 say 限期 without a number"),
+        "rectification_rounds": PolicyNumber(
+            2, "rounds", "our choice: 2 rounds counted from the case's first (a reminder interview then a warning "
+                         "interview, Hongqiao plan §19; a D grade's first round is already a warning interview) before "
+                         "the sanction"),
+        "defence_period": PolicyNumber(
+            5, "working_days", "NHSA Order No. 4 (医疗保障行政处罚程序暂行规定) gives 5 working days to state a defence "
+                               "after a penalty's advance notice; applied by analogy (secondary source, not verified in "
+                               f"the text) to the hearing before a 行政处理决定 ({ORDER_735} Art. 31)"),
+        "suspend_service_min_months": PolicyNumber(
+            6, "months", f"{ORDER_735} Art. 38（拒不改正的，暂停相关责任部门6个月以上1年以下涉及医疗保障基金使用的医药服务）"),
+        "suspend_service_max_months": PolicyNumber(
+            12, "months", f"{ORDER_735} Art. 38（拒不改正的，暂停相关责任部门6个月以上1年以下涉及医疗保障基金使用的医药服务）"),
+        "suspend_agreement_months": PolicyNumber(
+            6, "months", f"our choice: 6 months, within what the service agreement provides ({ORDER_735} Art. 13: 按照服务"
+                         "协议约定…中止…直至解除服务协议); for a practitioner the suspension of the payment qualification "
+                         "(医保发〔2024〕23号, secondary source)"),
+        "rectification_sanctions_designated": PolicyNumber(
+            ["suspend_service", "suspend_agreement", "penalty_referral", "fraud_case"], "codes",
+            f"{ORDER_735} Art. 13, 38-40: a designated medical institution or pharmacy (定点医药机构)"),
+        "rectification_sanctions_institution": PolicyNumber(
+            ["penalty_referral", "fraud_case"], "codes",
+            f"our choice: other institutions (employers, agencies) hold no service agreement of Art. 13 and are not "
+            f"定点医药机构 of Art. 38; {ORDER_735} Chapter 4"),
+        "rectification_sanctions_practitioner": PolicyNumber(
+            ["suspend_agreement", "penalty_referral", "fraud_case"], "codes",
+            "医保发〔2024〕23号（定点医药机构相关人员医保支付资格管理：暂停医保支付资格; secondary source, not verified in "
+            f"the text); {HENAN} Art. 35(5)（医务人员暂停医保服务资格）"),
+        "rectification_sanctions_person": PolicyNumber(
+            ["penalty_referral"], "codes", f"our choice: an insured or other person: a penalty referral only ({ORDER_735} "
+                                           "Art. 41)"),
     },
 )
 

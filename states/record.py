@@ -33,7 +33,7 @@ from . import common
 from .archive import SEVERITIES, bad_disclosure_bounds
 from .common import correction
 from .policy import HENAN, NATIONAL_CLASSES, NATIONAL_REPAIR
-from .spec import NEW, Guard, Input, Notice, Procedure, State, TimerEffect, TimerSpec, Transition
+from .spec import NEW, Guard, Input, Notice, Notify, Open, Procedure, State, TimerEffect, TimerSpec, Transition
 
 KIND = "record"
 SERIES = "信记"  # notices to the subject
@@ -370,6 +370,35 @@ def _record_ban_end(ctx) -> dict:
     return {"data": {"ban_ended_on": ctx.today.isoformat(), "repair_barred_until": _live_bans(ctx, None)}}
 
 
+# -- related cases: the interview-and-rectification case of a D grade (states/rectification.py) -------------------
+
+RECTIFICATION_KIND = "rectification"
+
+
+def _rectification_for_d_grade(ctx) -> bool:
+    """A D grade's record opens a warning-interview case (Art. 35(1) "可以": policy flag, on by default)."""
+    after = ctx.after if ctx.after is not None else ctx.case
+    return (after is not None and after.data.get("category") == EVALUATION_CATEGORY
+            and bool(ctx.policy["rectification_for_d_grade"]))
+
+
+def _rectification_inputs(ctx) -> dict:
+    d = ctx.after.data
+    return {"reason": "d_grade", "level": "warning", "facts": d["facts"], "basis": d.get("basis"),
+            "determined_on": date.fromisoformat(d["determined_on"])}
+
+
+def _basis_lifted_inputs(ctx) -> dict:
+    return {"reason": ctx.after.data.get("withdrawn_reason"), "record_case": ctx.after.id}
+
+
+OPEN_RECTIFICATION = Open(RECTIFICATION_KIND, "open_on_d_grade", relation="child", inputs=_rectification_inputs,
+                          when="rectification_for_d_grade")
+# The 失信 behind the record was lifted (repaired, corrected, annulled): its rectification case ends. A disclosure
+# that merely expires does not end it.
+END_RECTIFICATION = Notify("children", "basis_lifted", kind=RECTIFICATION_KIND, inputs=_basis_lifted_inputs)
+
+
 # -- notices ----------------------------------------------------------------------------------------------------
 
 DETERMINED = Notice("record/determined.html.j2", "失信信息告知书", SERIES, "subject", against_subject=True)
@@ -414,7 +443,7 @@ OPEN_GUARDS = (
 )
 
 
-def _openings(trigger: str, role: str, label: str, inputs: tuple[Input, ...]) -> tuple[Transition, ...]:
+def _openings(trigger: str, role: str, label: str, inputs: tuple[Input, ...], opens=()) -> tuple[Transition, ...]:
     """The opening routes: the disclosure clock always; the eligibility clock while its end is ahead; the ban
     clock for a false commitment (Art. 40(2)) while it runs. Conditional routes first, the default last."""
     routes = []
@@ -429,6 +458,7 @@ def _openings(trigger: str, role: str, label: str, inputs: tuple[Input, ...]) ->
         routes.append(Transition(
             trigger=trigger, source=(NEW,), dest="disclosed", role=role, label=label, notice=DETERMINED,
             when=when, inputs=inputs, guards=OPEN_GUARDS, timers=tuple(timers), effects=("record_determination",),
+            opens=opens,
         ))
     return tuple(routes)
 
@@ -440,7 +470,7 @@ DECISION_CASE = Input("decision_case", "int", required=False, label="作出决�
 
 TRANSITIONS = (
     *_openings("add", "handler", "记载失信认定（依决定文书）", ADD_INPUTS),
-    *_openings("determine", "system", "依关联案件记载失信认定", DETERMINE_INPUTS),
+    *_openings("determine", "system", "依关联案件记载失信认定", DETERMINE_INPUTS, opens=(OPEN_RECTIFICATION,)),
     Transition(
         trigger="disclosure_expired", source=("disclosed",), dest="withdrawn", role="system",
         label="公开期限届满，停止公开", notice=EXPIRED, effects=("withdraw_expired",), order=10,
@@ -456,20 +486,20 @@ TRANSITIONS = (
     Transition(
         trigger="revoke", source=("disclosed",), dest="withdrawn", role="handler",
         label="登记复议决定或者裁判撤销失信认定", notice=REVOKED, effects=("withdraw_revoked",),
-        timers=(TimerEffect("stop", "ban"),),
+        timers=(TimerEffect("stop", "ban"),), notifies=(END_RECTIFICATION,),
         inputs=(Input("basis", "str", label="撤销依据（行政复议决定书或者人民法院裁判文书及文号）"),),
     ),
     Transition(
         trigger="revoke", source=("withdrawn",), dest=None, role="handler",
         label="登记复议决定或者裁判撤销失信认定（已停止公开的记录）", notice=REVOKED,
-        effects=("revoke_after_withdrawal",), timers=(TimerEffect("stop", "ban"),),
+        effects=("revoke_after_withdrawal",), timers=(TimerEffect("stop", "ban"),), notifies=(END_RECTIFICATION,),
         inputs=(Input("basis", "str", label="撤销依据（行政复议决定书或者人民法院裁判文书及文号）"),),
         guards=(Guard("not_revoked", "REC-REVOKED", f"{HENAN} Art. 31",
                       "该失信认定已登记撤销，不需要重复登记"),),
     ),
     Transition(
         trigger="repaired", source=("disclosed",), dest="withdrawn", role="system",
-        label="信用修复生效，停止公开", notice=REPAIRED, effects=("withdraw_repaired",),
+        label="信用修复生效，停止公开", notice=REPAIRED, effects=("withdraw_repaired",), notifies=(END_RECTIFICATION,),
         inputs=(Input("repair_case", "int", required=False, label="信用修复案件编号"),
                 Input("notice", "str", required=False, label="信用修复决定书文号")),
     ),
@@ -490,7 +520,7 @@ TRANSITIONS = (
     Transition(
         trigger="corrected", source=("disclosed",), dest="withdrawn", role="system",
         label="依异议处理决定更正，撤销失信记录", notice=CORRECTED, effects=("withdraw_corrected",),
-        timers=(TimerEffect("stop", "ban"),),
+        timers=(TimerEffect("stop", "ban"),), notifies=(END_RECTIFICATION,),
         inputs=(DECISION_CASE, Input("reason", "str", required=False, label="更正原因")),
     ),
     Transition(
@@ -538,6 +568,7 @@ PROCEDURE = Procedure(
     guards={"not_future": _not_future, "computable": _computable, "penalty_term_valid": _penalty_term_valid, "bounds_henan": _bounds_henan,
             "bounds_national": _bounds_national, "not_expired": _not_expired, "not_revoked": _not_revoked},
     conditions={**ROUTES, "repair_undone_in_period": _repair_undone_in_period,
+                "rectification_for_d_grade": _rectification_for_d_grade,
                 "repair_undone_after_period": _repair_undone_after_period, **common.CONDITIONS},
     effects={"record_determination": _record_determination, "withdraw_expired": _withdraw_expired,
              "withdraw_repaired": _withdraw_repaired, "withdraw_revoked": _withdraw_revoked,

@@ -116,8 +116,9 @@ def test_demo_bureau_has_every_state_and_a_verified_audit_trail(fresh):
     assert waiting and "尚未起算" in waiting[0]["objection_window"]
     flagged = [o for o in out["overdue"] if o["flagged"]]
     assert flagged and all(fresh.cases.show(o["case_id"])["overdue"] for o in flagged)
-    titles = {"objection": "异议处理超期督办通知", "repair": "信用修复处理超期督办通知"}
-    assert {o["kind"] for o in flagged} == set(titles)  # an objection and a repair decision, each flagged 督办
+    titles = {"objection": "异议处理超期督办通知", "repair": "信用修复处理超期督办通知",
+              "rectification": "约谈情况逾期未登记督办提示"}
+    assert {o["kind"] for o in flagged} == set(titles)  # an objection, a repair decision, an interview: each 督办
     for o in flagged:
         assert any(n["title"] == titles[o["kind"]] for n in fresh.cases.show(o["case_id"])["notices"])
 
