@@ -104,6 +104,19 @@ def explain_days(cal: WorkingCalendar, period: Period) -> Explanation:
     return Explanation(period, tuple(days))
 
 
+def explain_until(cal: WorkingCalendar, start: date, until: date) -> Explanation:
+    """Explain a clock that ends on a given day (an appointment, e.g. an interview day): every day from the
+    day after the start to that day, the last one ending at 24:00; nothing is counted or moved."""
+    period = Period(start, "days", (until - start).days, until, False, "ends on the day given", cal.version)
+    days = [ExplainedDay(start, False, "start_day", _START)]
+    for n, day in enumerate(_dates(start + timedelta(days=1), until), start=1):
+        info = cal.day(day)
+        kind = "" if info.kind is DayKind.WORKDAY else f"，{info.label}"
+        last = "；约定的日期，至该日24时届满" if day == until else ""
+        days.append(ExplainedDay(day, True, "calendar_day", f"第{n}日{kind}{last}", n))
+    return Explanation(period, tuple(days))
+
+
 def explain(cal: WorkingCalendar, period: Period) -> Explanation:
     if period.unit == "working_days":
         return explain_working_days(cal, period)

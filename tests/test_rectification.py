@@ -236,6 +236,17 @@ def test_the_interview_notice_comes_at_least_three_working_days_ahead(svc, cal):
     assert show(svc, case)["rounds"][0]["interview_on"] == "2026-04-07"
 
 
+def test_the_interview_clock_is_explained_day_by_day_to_the_interview_day(svc):
+    case = violation(svc)
+    notify(svc, case)  # notified on 2026-04-01 for an interview on 2026-04-07 (across Qingming, 4-6 April)
+    out = svc.cases.explain_timer(case, "interview")
+    assert (out["timer"], out["last_day"]) == ("interview", "2026-04-07")
+    days = out["days"]
+    assert days[0]["date"] == "2026-04-01" and not days[0]["counted"]
+    assert [d["date"] for d in days[1:]] == [f"2026-04-0{n}" for n in range(2, 8)]
+    assert "约定的日期，至该日24时届满" in days[-1]["label"] and "清明节" in days[4]["label"]
+
+
 def test_the_interview_record_goes_into_the_credit_archive(svc):
     case = violation(svc)
     notify(svc, case)

@@ -11,7 +11,8 @@ from .output import emit
 
 app = typer.Typer(help="Policy numbers in force (政策数值及其依据).", no_args_is_help=True)
 
-UNITS_ZH = {"working_days": "个工作日", "days": "日", "months": "个月", "hours": "小时", "flag": ""}
+UNITS_ZH = {"working_days": "个工作日", "days": "日", "months": "个月", "hours": "小时", "flag": "", "rounds": "轮",
+            "codes": ""}
 DATED_BY_ZH = {"determination": "按认定之日适用", "step": "按办理之日适用"}
 
 
@@ -40,7 +41,11 @@ def policy_show(
         lines = [f"{out['on']} 适用的政策：{out['profile']}（自 {out['effective_from']} 起）"]
         for n in out["numbers"]:
             mark = " 〔本局调整〕" if n["overridden"] else ""
-            value = n["value"] if n["unit"] != "flag" else ("是" if n["value"] else "否")
+            value = n["value"]
+            if n["unit"] == "flag":
+                value = "是" if value else "否"
+            elif isinstance(value, (list, tuple)):  # a list of codes, e.g. the sanctions a class of subject may get
+                value = "、".join(str(v) for v in value)
             lines.append(f"  {n['key']} = {value}{UNITS_ZH.get(n['unit'], n['unit'])}"
                          f"（{DATED_BY_ZH[n['dated_by']]}）{mark}\n      依据：{n['source']}")
         return "\n".join(lines)

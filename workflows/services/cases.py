@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date
 
 from calendars import Clock, compute, end_of_day, explain, explain_clock
+from calendars.explain import explain_until
 from states.registry import Registry, UnknownProcedure
 
 from .. import clock
@@ -118,7 +119,9 @@ class CaseService:
                            code="unknown_timer", allowed=names)
         t = found[0]
         cal = self.engine.calendar
-        if t.unit == "working_days":
+        if "until" in t.clock:  # a clock that ends on a given day (an appointment)
+            e = explain_until(cal, date.fromisoformat(t.clock["start"]), date.fromisoformat(t.clock["until"]))
+        elif t.unit == "working_days":
             e = explain_clock(cal, Clock.from_dict(t.clock), clock.today())
         else:
             e = explain(cal, compute(cal, date.fromisoformat(t.clock["start"]), t.unit, t.clock["amount"]))
