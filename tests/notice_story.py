@@ -43,6 +43,10 @@ DEADLINES = {
     "repair/public_notice.html.j2": ("own", "public_notice"),
     "repair/public_objection.html.j2": ("own", "public_notice"),
     "repair/repaired.html.j2": ("own", "public_notice"),
+    "rectification/interview_notice.html.j2": ("own", "interview"),
+    "rectification/order.html.j2": ("own", "rectification"),
+    "rectification/defence_notice.html.j2": ("own", "defence"),
+    "rectification/interview_overdue.html.j2": ("own", "interview"),
 }
 # Notices that name their deadline only while its timer runs: a repair's proposal or return once the decision is
 # made (in the review after an objection to its public notice) or its period has run out names none.
@@ -413,6 +417,86 @@ def run(svc, override_dir=None) -> list[dict]:
               "并结算医保基金2.3万元")
     act(p1, None, "revoke", "alice", "2026-08-20 10:00", basis="郑州市人民政府郑政复决〔2026〕8号行政复议决定书")
 
+    # R. interview and rectification (states/rectification.py), September to November 2026, each clock fired for its
+    #    own case only. A person's interview notice names who attends as 本人 (never the full name).
+    def rectify(subject_id, when, **extra):
+        inputs = {"reason": "violation", "facts": "2026年第二季度重复收取静脉输液费31笔，涉及医保基金0.62万元", **extra}
+        with frozen_at(at(when)):
+            out = svc.cases.open("rectification", "alice", inputs, subject=str(subject_id))
+        return record(out, out["case_id"])["case_id"]
+
+    def interview(case, when, on, attendees="法定代表人及医保管理部门负责人"):
+        act(case, None, "notify_interview", "alice", when, interview_on=on, place="郑州市医疗保障局三楼约谈室",
+            matters="通报专项检查发现的重复收费问题，听取情况说明", attendees=attendees)
+
+    # R1. the hospital, a reminder interview: held, ordered (the order served and corrected), the report received, a
+    #     pass proposed, returned, proposed again and approved.
+    r1 = rectify(hospital, "2026-09-01 09:00", basis="郑医保检〔2026〕31号现场检查记录")
+    interview(r1, "2026-09-01 10:00", "2026-09-04")
+    act(r1, None, "record_interview", "alice", "2026-09-04 10:00", record="法定代表人到场，承认问题属实，承诺立即退费整改")
+    order = act(r1, None, "order_rectification", "alice", "2026-09-04 11:00",
+                matters="全额退回重复收取的费用，建立收费自查制度")  # to 24 September
+    serve(order["notice"], "direct", "2026-09-07", "2026-09-07 10:00")
+    with frozen_at(at("2026-09-07 11:00")):
+        record(svc.documents.correct(order["notice"], "整改事项所载“静脉输液费”应为“静脉输液治疗费”", "alice"), r1)
+    act(r1, None, "submit_report", "alice", "2026-09-21 10:00", received="2026-09-21")
+    act(r1, None, "propose_pass", "alice", "2026-09-22 10:00", findings="重复收取的费用已全额退回")
+    act(r1, None, "return", "bob", "2026-09-22 15:00", reason="请附退费银行凭证和收费自查制度文本")
+    act(r1, None, "propose_pass", "alice", "2026-09-23 10:00",
+        findings="已附退费银行凭证，重复收取的0.62万元已全额退回；收费自查制度已建立并执行")
+    act(r1, None, "approve", "bob", "2026-09-23 15:00")
+    # R2. the practitioner: the interview day passes unrecorded (督办), a no-show; the warning interview held, the
+    #     deadline (10 October) passes with no report: the rounds are used up; the payment qualification's suspension
+    #     notified, the defence period runs out; a proposal returned, proposed again and decided.
+    r2 = rectify(person, "2026-09-02 09:00", facts="2026年第二季度为未到诊的参保人开具诊疗项目并结算医保基金2次")
+    interview(r2, "2026-09-02 10:00", "2026-09-07", attendees="本人")
+    fire(r2, "2026-09-08 00:00")
+    act(r2, None, "no_show", "alice", "2026-09-08 10:00", note="经电话联系，本人称当日另有安排")
+    interview(r2, "2026-09-08 11:00", "2026-09-14", attendees="本人")
+    act(r2, None, "record_interview", "alice", "2026-09-14 10:00", record="本人到场，对问题无异议，承诺退回违规结算费用")
+    act(r2, None, "order_rectification", "alice", "2026-09-14 11:00", matters="退回违规结算的医保基金，参加医保政策培训")
+    fire(r2, "2026-10-11 00:00")
+    act(r2, None, "notify_defence", "alice", "2026-10-12 10:00", sanction="suspend_agreement")  # to 19 October
+    fire(r2, "2026-10-20 00:00")
+    act(r2, None, "propose_sanction", "alice", "2026-10-20 10:00", findings="经两轮约谈未按期整改，期限内未陈述申辩")
+    act(r2, None, "return", "bob", "2026-10-20 15:00", reason="请写明两轮约谈整改的经过")
+    act(r2, None, "propose_sanction", "alice", "2026-10-21 10:00",
+        findings="第1轮未按通知到场；第2轮约谈后整改期限届满未提交整改报告；陈述申辩期限内未提出陈述、申辩")
+    act(r2, None, "approve", "bob", "2026-10-21 15:00")
+    # R3. the hospital: the deadline (29 September) passes with no report, the warning interview missed; a 6 months'
+    #     suspension notified, the statement recorded, proposed and decided.
+    r3 = rectify(hospital, "2026-09-03 09:00", facts="2026年第二季度将门诊费用分解为住院结算12人次")
+    interview(r3, "2026-09-03 10:00", "2026-09-08")
+    act(r3, None, "record_interview", "alice", "2026-09-08 10:00", record="医保管理部门负责人到场，承认问题属实")
+    act(r3, None, "order_rectification", "alice", "2026-09-08 11:00", matters="退回分解住院结算的医保基金")
+    fire(r3, "2026-09-30 00:00")
+    interview(r3, "2026-09-30 10:00", "2026-10-12")
+    act(r3, None, "no_show", "alice", "2026-10-12 16:00")
+    act(r3, None, "notify_defence", "alice", "2026-10-13 10:00", sanction="suspend_service", months="6")  # to 20 October
+    act(r3, None, "record_defence", "alice", "2026-10-15 10:00", statement="请求从轻处理", received="2026-10-15")
+    act(r3, None, "propose_sanction", "alice", "2026-10-16 10:00", findings="申辩理由不成立；经两轮约谈拒不改正")
+    act(r3, None, "approve", "bob", "2026-10-16 15:00")
+    # R4. the hospital, a warning interview from the first round: two reports, each found wanting (one proposal
+    #     returned): the next round, then the rounds are used up.
+    r4 = rectify(hospital, "2026-10-13 09:00", level="warning", facts="2026年第三季度超量开具中药饮片处方18张")
+    interview(r4, "2026-10-13 10:00", "2026-10-16")
+    act(r4, None, "record_interview", "alice", "2026-10-16 10:00", record="法定代表人到场，承认问题属实")
+    act(r4, None, "order_rectification", "alice", "2026-10-16 11:00", matters="退回超量开具部分结算的医保基金")
+    act(r4, None, "submit_report", "alice", "2026-10-26 10:00", received="2026-10-26")
+    act(r4, None, "propose_fail", "alice", "2026-10-27 10:00", findings="退费仅完成三成")
+    act(r4, None, "return", "bob", "2026-10-27 15:00", reason="请写明应退和已退的金额")
+    act(r4, None, "propose_fail", "alice", "2026-10-28 10:00", findings="应退0.86万元，已退0.26万元，其余未退")
+    act(r4, None, "approve", "bob", "2026-10-28 15:00")
+    interview(r4, "2026-10-29 10:00", "2026-11-03")
+    act(r4, None, "record_interview", "alice", "2026-11-03 10:00", record="法定代表人到场，承诺十日内退清")
+    act(r4, None, "order_rectification", "alice", "2026-11-03 11:00", matters="退回其余0.60万元医保基金")
+    act(r4, None, "submit_report", "alice", "2026-11-10 10:00", received="2026-11-10")
+    act(r4, None, "propose_fail", "alice", "2026-11-11 10:00", findings="其余0.60万元仍未退回")
+    act(r4, None, "approve", "bob", "2026-11-11 15:00")
+    # R5. the D result of P5 annulled: its record revoked, the warning interview it opened ends by itself.
+    p5_rec = next(c["id"] for c in svc.cases.show(ev_p)["children"] if c["kind"] == "record")
+    act(p5_rec, None, "revoke", "alice", "2026-11-12 10:00", basis="郑州铁路运输法院（2026）豫7101行初27号行政判决书")
+
     # G. December 2026: deadlines running into 2027, whose schedule is not yet confirmed, are provisional.
     #    The 2027 schedule arrives (calendar reload): the subject's objection window and the department's
     #    handling period move; each change is logged and noticed to whoever the deadline binds.
@@ -434,6 +518,11 @@ def run(svc, override_dir=None) -> list[dict]:
         act(g2, g2_rec, "propose_approve", "alice", "2026-12-24 10:00",
             findings="申请人已退回违规处方结算的医保基金，参加了医保政策专题培训，承诺书和证明材料齐全")
         act(g2, g2_rec, "approve", "bob", "2026-12-28 10:00")  # published to 5 January (provisional)
+        # the hospital ordered to rectify on 16 December: 15 working days, to 7 January (provisional)
+        g3 = rectify(hospital, "2026-12-10 09:00", facts="2026年第四季度重复收取血液透析治疗费9人次")
+        interview(g3, "2026-12-11 10:00", "2026-12-16")
+        act(g3, None, "record_interview", "alice", "2026-12-16 15:00", record="法定代表人到场，承认问题属实")
+        act(g3, None, "order_rectification", "alice", "2026-12-16 16:00", matters="退回重复收取的费用")
         path = override_dir / "calendar-2027.toml"
         path.write_text(CALENDAR_2027, encoding="utf-8")
         with frozen_at(at("2026-12-29 09:00")):

@@ -74,6 +74,9 @@ def _case_for(svc, found, kind, trigger):
     if kind == "repair" and not any(k == "repair" for k, _ in found):
         _repairs(svc, found)
         return _case_for(svc, found, kind, trigger)
+    if kind == "rectification" and not any(k == "rectification" for k, _ in found):
+        _rectifications(svc, found)
+        return _case_for(svc, found, kind, trigger)
     raise AssertionError(f"no fixture case for {kind}.{trigger}: extend _case_for")
 
 
@@ -101,6 +104,41 @@ def _repairs(svc, found) -> None:
     found[("repair", "under_review")], found[("repair", "public_notice")] = repairs
     for repair, timer in zip(repairs, ("decision", "public_notice")):
         assert _timer(svc, repair, timer).status == "running", (repair, timer)
+
+
+def _rectifications(svc, found) -> None:
+    """Three interview-and-rectification cases (states/rectification.py) of the fixture's hospital, each opened by a
+    handler for a violation, with its clock running on 2026-02-25 11:00: one notified of its interview (to
+    2 March), one ordered to rectify on 12 February (15 working days, to 11 March), one told of the intended
+    sanction after two rounds with no-shows (5 working days, to 3 March)."""
+    interview = {"place": "郑州市医疗保障局三楼约谈室", "matters": "通报检查发现的问题，听取情况说明", "attendees": "法定代表人"}
+
+    def open_(when):
+        with frozen_at(at(when)):
+            return svc.cases.open("rectification", "alice", {"reason": "violation", "facts": "2025年重复收取诊查费31笔"},
+                                  subject=HOSPITAL_USCC)["case_id"]
+
+    def act(case, trigger, when, **inputs):
+        with frozen_at(at(when)):
+            svc.cases.act(case, trigger, "alice", inputs)
+
+    defence = open_("2026-01-05 09:00")
+    act(defence, "notify_interview", "2026-01-05 10:00", interview_on="2026-01-08", **interview)
+    act(defence, "no_show", "2026-01-08 16:00")
+    act(defence, "notify_interview", "2026-01-09 10:00", interview_on="2026-01-14", **interview)
+    act(defence, "no_show", "2026-01-14 16:00")
+    act(defence, "notify_defence", "2026-02-25 09:20", sanction="penalty_referral")
+    rectifying = open_("2026-02-09 09:00")
+    act(rectifying, "notify_interview", "2026-02-09 10:00", interview_on="2026-02-12", **interview)
+    act(rectifying, "record_interview", "2026-02-12 10:00", record="法定代表人到场，承认问题属实")
+    act(rectifying, "order_rectification", "2026-02-12 11:00", matters="退回违规收取的费用")
+    notified = open_("2026-02-25 09:00")
+    act(notified, "notify_interview", "2026-02-25 09:10", interview_on="2026-03-02", **interview)
+    found[("rectification", "interview_notified")] = notified
+    found[("rectification", "rectifying")] = rectifying
+    found[("rectification", "defence")] = defence
+    for case, timer in ((notified, "interview"), (rectifying, "rectification"), (defence, "defence")):
+        assert _timer(svc, case, timer).status == "running", (case, timer)
 
 
 def test_every_system_trigger_is_covered():

@@ -319,7 +319,7 @@ def test_the_order_runs_fifteen_working_days_and_states_the_defence_right_and_re
     assert t["last_day"] == "2026-04-28" and show(svc, case)["rounds"][0]["deadline"] == "2026-04-28"
     order = notice(svc, case, "责令限期整改通知书")
     body = order["text"]
-    assert "自本通知书作出之日起15个工作日，即至2026年4月28日届满" in body
+    assert "自2026年4月7日起15个工作日（该日不计入），即至2026年4月28日届满" in body
     assert "第三十一条" in body and "陈述、申辩" in body and "整改事项和要求" in body
     assert "郑州市人民政府申请行政复议" in body and "郑州铁路运输法院提起行政诉讼" in body
 
@@ -430,7 +430,7 @@ def test_a_suspension_is_heard_then_decided_with_the_remedies(svc, cal):
     assert (t["side"], t["last_day"]) == ("subject", wd(cal, date(2026, 4, 14), 5).isoformat()) == ("subject", "2026-04-21")
     n = svc.documents.show(out["notice"])
     assert n["title"] == "拟作出处理决定告知书"
-    assert "5个工作日内，即2026年4月21日前" in n["text"] and "第三十一条" in n["text"]
+    assert "自2026年4月14日起5个工作日内（该日不计入），即2026年4月21日前" in n["text"] and "第三十一条" in n["text"]
     assert "暂停相关责任部门6个月涉及医疗保障基金使用的医药服务" in n["text"]
     assert "要求听证" in n["text"] and "第六十三条、第六十四条" in n["text"]
     err = refused(svc, case, "propose_sanction", "alice", "2026-04-15 10:00", findings="拒不改正")
