@@ -112,3 +112,42 @@ PERSON_ID = "11010519491231002X"
 def publish(svc, subject, year, score, actor: str) -> dict:
     """Publish an evaluation result on a subject (its number or identifier): `evaluation publish`."""
     return svc.cases.open("evaluation", actor, {"year": year, "score": score}, subject=subject)
+
+
+def capture_notice_contexts(monkeypatch, prefix: str) -> dict:
+    """Record, per template under `prefix` (e.g. "repair/"), the context the engine first rendered it with."""
+    import copy
+
+    import workflows.engine.core as engine_module
+    from notices import render
+
+    contexts: dict = {}
+
+    def capture(template, context):
+        if template.startswith(prefix):
+            contexts.setdefault(template, {k: (v._get() if hasattr(v, "_get") else copy.deepcopy(v))
+                                           for k, v in context.items()})
+        return render(template, context)
+
+    monkeypatch.setattr(engine_module, "render", capture)
+    return contexts
+
+
+def assert_person_masked_outside(contexts: dict, kind: str, id_number: str, name: str, masked_name: str) -> None:
+    """Every template of `kind` was captured; rendered for the public or a third party none shows the person's
+    ID number or name (the public sees them masked); the person's own notice carries both."""
+    from notices import render
+    from notices.privacy import mask_id
+    from states import PROCEDURES
+
+    declared = {t.notice.template for t in PROCEDURES[kind].transitions if t.notice.template.startswith(f"{kind}/")}
+    assert set(contexts) == declared
+    for template, context in contexts.items():
+        for audience in ("public", "third_party"):
+            masked = {**context, "notice": {**context["notice"], "audience": audience, "addressee": "郑州市公安局"}}
+            html = render(template, masked).html
+            assert id_number not in html and name not in html, f"{template} leaks personal data to {audience}"
+            if audience == "public":
+                assert mask_id(id_number) in html and masked_name in html
+        own = render(template, {**context, "notice": {**context["notice"], "audience": "subject"}}).html
+        assert id_number in own and name in own

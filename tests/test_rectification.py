@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from calendars import compute
-from conftest import HOSPITAL_USCC, PERSON_ID, at, make_services, publish
+from conftest import (HOSPITAL_USCC, PERSON_ID, assert_person_masked_outside, at, capture_notice_contexts, make_services,
+                      publish)
 from states.rectification import SANCTIONS
 from workflows.clock import frozen_at
 from workflows.demo import demo_id_number, demo_uscc
@@ -656,22 +657,7 @@ def test_every_declared_route_is_driven_by_this_file():
 def test_every_rectification_notice_masks_a_person_for_the_public_and_third_parties(svc, monkeypatch):
     """Every rectification template, rendered from the context it was issued with for a person, then for the
     public and a third party: no full name or ID number survives there; the person's own notice carries them."""
-    import copy
-
-    import workflows.engine.core as engine_module
-    from notices import render
-    from notices.privacy import mask_id
-    from states import PROCEDURES
-
-    contexts = {}
-
-    def capture(template, context):
-        if template.startswith("rectification/"):
-            contexts.setdefault(template, {k: (v._get() if hasattr(v, "_get") else copy.deepcopy(v))
-                                           for k, v in context.items()})
-        return render(template, context)
-
-    monkeypatch.setattr(engine_module, "render", capture)
+    contexts = capture_notice_contexts(monkeypatch, "rectification/")
     (_, _, rect), (_, record, kept) = d_grade(svc, years=(2025, 2024), key="practitioner")
     _drive(svc, rect, "rectifying")  # ordered on 2026-03-30: to 2026-04-21
     svc.sweep.run_once(at("2026-04-22 00:00"))  # no report: round 2
@@ -702,18 +688,7 @@ def test_every_rectification_notice_masks_a_person_for_the_public_and_third_part
     act(svc, third, "record_defence", "alice", "2026-04-15 10:00", statement="否认", received="2026-04-15")
     act(svc, record, "revoke", "alice", "2026-06-10 10:00", basis="复议决定书")  # ends `kept`, still opened
     assert show(svc, kept)["state"] == "ended"
-    declared = {t.notice.template for t in PROCEDURES["rectification"].transitions
-                if t.notice.template.startswith("rectification/")}
-    assert set(contexts) == declared
-    for template, context in contexts.items():
-        for audience in ("public", "third_party"):
-            masked = {**context, "notice": {**context["notice"], "audience": audience, "addressee": "郑州市公安局"}}
-            html = render(template, masked).html
-            assert PERSON_ID not in html and "李建华" not in html, f"{template} leaks personal data to {audience}"
-            if audience == "public":
-                assert mask_id(PERSON_ID) in html and "李**" in html
-        own = render(template, {**context, "notice": {**context["notice"], "audience": "subject"}}).html
-        assert PERSON_ID in own and "李建华" in own
+    assert_person_masked_outside(contexts, "rectification", PERSON_ID, "李建华", "李**")
 
 
 # -- the command line -----------------------------------------------------------------------------------------------

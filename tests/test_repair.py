@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from calendars import default_calendar
-from conftest import HOSPITAL_USCC, PERSON_ID, at
+from conftest import HOSPITAL_USCC, PERSON_ID, assert_person_masked_outside, at, capture_notice_contexts
 from states.repair import MATERIALS
 from workflows.clock import frozen_at
 from workflows.errors import Refused
@@ -561,22 +561,7 @@ def test_every_declared_route_is_driven_by_this_file():
 def test_every_repair_notice_masks_a_person_for_the_public_and_third_parties(svc, monkeypatch):
     """Every repair template, rendered from the context it was issued with for a person, then for the public and
     a third party: no full name or ID number survives there; the person's own notice carries them."""
-    import copy
-
-    import workflows.engine.core as engine_module
-    from notices import render
-    from notices.privacy import mask_id
-    from states import PROCEDURES
-
-    contexts = {}
-
-    def capture(template, context):
-        if template.startswith("repair/"):
-            contexts.setdefault(template, {k: (v._get() if hasattr(v, "_get") else copy.deepcopy(v))
-                                           for k, v in context.items()})
-        return render(template, context)
-
-    monkeypatch.setattr(engine_module, "render", capture)
+    contexts = capture_notice_contexts(monkeypatch, "repair/")
     key = person(svc)
     rec1 = record(svc, key=key)
     rep1 = apply(svc, rec1, materials="application_form")["case_id"]
@@ -600,17 +585,7 @@ def test_every_repair_notice_masks_a_person_for_the_public_and_third_parties(svc
     act(svc, rep3, "propose_refuse", "alice", "2026-10-22 10:00", findings="违规费用尚未退回")
     act(svc, rep3, "approve", "bob", "2026-10-23 10:00")
     act(svc, rep1, "false_material", "alice", "2026-11-02 10:00", facts="核查记录系伪造")
-    declared = {t.notice.template for t in PROCEDURES["repair"].transitions if t.notice.template.startswith("repair/")}
-    assert set(contexts) == declared
-    for template, context in contexts.items():
-        for audience in ("public", "third_party"):
-            masked = {**context, "notice": {**context["notice"], "audience": audience, "addressee": "郑州市公安局"}}
-            html = render(template, masked).html
-            assert PERSON_ID not in html and "李建华" not in html, f"{template} leaks personal data to {audience}"
-            if audience == "public":
-                assert mask_id(PERSON_ID) in html and "李**" in html
-        own = render(template, {**context, "notice": {**context["notice"], "audience": "subject"}}).html
-        assert PERSON_ID in own and "李建华" in own
+    assert_person_masked_outside(contexts, "repair", PERSON_ID, "李建华", "李**")
 
 
 # -- the generic command line ------------------------------------------------------------------------------------
