@@ -12,17 +12,19 @@ from pathlib import Path
 from .calendar import DayInfo, DayKind, WorkingCalendar, YearInfo, check_count, check_date
 from .clock import Clock, Extension, Suspension
 from .errors import CalendarError, OutOfRangeError, OverrideFileError
-from .explain import ExplainedDay, Explanation, explain, explain_clock
+from .explain import ExplainedDay, Explanation, explain, explain_clock, explain_hours
 from .overrides import Overrides, load_overrides, parse_overrides
 from .periods import (
     SHANGHAI,
     UNITS,
+    HourPeriod,
     Period,
     add_months,
     compute,
     days_period,
     end_of_day,
     hours_after,
+    hours_period,
     months_period,
     working_days_period,
     years_period,
@@ -47,9 +49,10 @@ def default_calendar(override_file: str | Path | None = None) -> WorkingCalendar
 
 
 __all__ = [
-    "CalendarError", "Clock", "DayInfo", "DayKind", "ExplainedDay", "Explanation", "Extension",
+    "CalendarError", "Clock", "DayInfo", "DayKind", "ExplainedDay", "Explanation", "Extension", "HourPeriod",
     "OutOfRangeError", "OverrideFileError", "Overrides", "Period", "SHANGHAI", "Suspension", "UNITS",
     "WorkingCalendar", "YearInfo", "add_months", "check_count", "check_date", "compute", "days_period",
-    "default_calendar", "end_of_day", "explain", "explain_clock", "hours_after", "load_overrides",
+    "default_calendar", "end_of_day", "explain", "explain_clock", "explain_hours", "hours_after", "hours_period",
+    "load_overrides",
     "months_period", "parse_overrides", "working_days_period", "years_period",
 ]

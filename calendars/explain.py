@@ -3,7 +3,9 @@
 Reasons (stable codes, for scripts): ``start_day`` (Civil Code Art. 201), ``working_day``,
 ``makeup_working_day`` (调休上班), ``weekend``, ``holiday`` (with its name), ``suspended``
 (Henan measure Art. 26), ``calendar_day`` (a day of a day or month period), ``rest_day_moved``
-(a rest day passed over because the period's last day fell on it, Civil Code Art. 203).
+(a rest day passed over because the period's last day fell on it, Civil Code Art. 203); for a period of
+hours ``hour_start``, ``hour_day`` and ``hour_end`` (every day it crosses, with the hours it runs on it:
+Civil Code Art. 201(2), never moved).
 Each day also carries a Chinese ``label`` for handlers.
 """
 
@@ -14,7 +16,7 @@ from datetime import date, timedelta
 
 from .calendar import DayKind, WorkingCalendar
 from .clock import Clock
-from .periods import Period
+from .periods import SHANGHAI, HourPeriod, Period
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class ExplainedDay:
 
 @dataclass(frozen=True)
 class Explanation:
-    period: Period
+    period: Period | HourPeriod
     days: tuple[ExplainedDay, ...]
 
     def to_dict(self) -> dict:
@@ -117,7 +119,36 @@ def explain_until(cal: WorkingCalendar, start: date, until: date) -> Explanation
     return Explanation(period, tuple(days))
 
 
-def explain(cal: WorkingCalendar, period: Period) -> Explanation:
+def _clock_time(instant) -> str:
+    return instant.strftime("%H:%M" if not (instant.second or instant.microsecond) else "%H:%M:%S")
+
+
+def explain_hours(cal: WorkingCalendar, period: HourPeriod) -> Explanation:
+    """Explain a period of hours: each day it crosses, with the hours it runs on that day; rest days and
+    holidays count like any other day and the end is never moved (Civil Code Art. 201(2))."""
+    start = period.start_at.astimezone(SHANGHAI)
+    end = period.ends_at.astimezone(SHANGHAI)
+    days = []
+    for day in _dates(start.date(), period.last_day):
+        info = cal.day(day)
+        kind = "" if info.kind is DayKind.WORKDAY else f"，{info.label}，照常计算、不顺延"
+        begins = _clock_time(start) if day == start.date() else "00:00"
+        ends = _clock_time(end) if day == end.date() else "24:00"
+        if day == start.date():
+            reason, what = "hour_start", f"自 {begins} 起算（民法典第二百零一条第二款）至 {ends}"
+        elif day == period.last_day:
+            reason, what = "hour_end", f"{begins} 至 {ends} 届满"
+        else:
+            reason, what = "hour_day", f"{begins} 至 {ends} 全日计入"
+        if day == period.last_day and day == start.date():
+            what += " 届满"
+        days.append(ExplainedDay(day, True, reason, what + kind))
+    return Explanation(period, tuple(days))
+
+
+def explain(cal: WorkingCalendar, period: Period | HourPeriod) -> Explanation:
+    if period.unit == "hours":
+        return explain_hours(cal, period)
     if period.unit == "working_days":
         return explain_working_days(cal, period)
     return explain_days(cal, period)

@@ -25,7 +25,8 @@ RULE_DAYS = ("days: Civil Code Art. 201 (start day not counted), Art. 203 (last 
              "next working day)")
 RULE_MONTHS = ("months: Civil Code Art. 202 (corresponding day of the expiry month, else its last day); not moved "
                "off rest days (creditflow policy)")
-RULE_HOURS = "hours: Civil Code Art. 201 (from the instant to the instant)"
+RULE_HOURS = ("hours: Civil Code Art. 201(2) (from the instant to the instant); not moved off rest days or holidays "
+              "(Art. 203 moves a period's last day; an hour period ends at an instant)")
 
 UNITS = ("working_days", "days", "months")
 
@@ -150,6 +151,57 @@ def hours_after(instant: datetime, hours: int) -> datetime:
         raise CalendarError("an hour period runs from an aware instant (with a time zone)")
     hours = check_count(hours, "hours")
     return instant + timedelta(hours=hours)
+
+
+@dataclass(frozen=True)
+class HourPeriod:
+    """A period of hours: from an instant to the instant N hours later (Civil Code Art. 201(2)), never moved
+    off a rest day or holiday. `last_day` is the day (Asia/Shanghai) the last moment of the period lies in:
+    a period ending at 00:00 exactly ends at 24:00 of the day before."""
+
+    start_at: datetime
+    amount: int
+    ends_at: datetime
+    rule: str = RULE_HOURS
+    calendar_version: str = ""
+    unit: str = "hours"
+    provisional: bool = False  # no day of the calendar decides it
+
+    @property
+    def start(self) -> date:
+        return self.start_at.astimezone(SHANGHAI).date()
+
+    @property
+    def last_day(self) -> date:
+        return (self.ends_at - timedelta(microseconds=1)).astimezone(SHANGHAI).date()
+
+    def is_over(self, now: datetime) -> bool:
+        if now.tzinfo is None:
+            raise CalendarError("now must be an aware datetime (with a time zone), not a naive one")
+        return now >= self.ends_at
+
+    def to_dict(self) -> dict:
+        return {
+            "from": self.start_at.astimezone(SHANGHAI).isoformat(),
+            "unit": "hours",
+            "hours": self.amount,
+            "last_day": self.last_day.isoformat(),
+            "ends_at": self.ends_at.astimezone(SHANGHAI).isoformat(),
+            "provisional": False,
+            "rule": self.rule,
+            "calendar_version": self.calendar_version,
+        }
+
+
+def hours_period(cal: WorkingCalendar, start_at: datetime, n) -> HourPeriod:
+    """"Within N hours from an instant" (e.g. Order 310 Art. 6: transfer within 24 hours of approval): ends at
+    the same clock time N hours later, whatever days it crosses (Civil Code Art. 201(2): a period counted in
+    hours runs from the time the law or the parties fix; Art. 203 moves the last day of a period counted in
+    days, and an hour period ends at an instant, not at 24:00 of a day)."""
+    ends = hours_after(start_at, n)
+    cal.year(start_at.astimezone(SHANGHAI).year)  # inside the supported years (2000-2099)
+    cal.year(ends.astimezone(SHANGHAI).year)
+    return HourPeriod(start_at, n, ends, RULE_HOURS, cal.version)
 
 
 def compute(cal: WorkingCalendar, start, unit: str, amount) -> Period:

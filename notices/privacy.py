@@ -1,9 +1,12 @@
 """The one masking rule (Henan measure Art. 4, 28; docs/rules.md §1.3 "Privacy").
 
 A notice meant for the public (公示, lists) or sent to a third party masks personal names and
-personal ID numbers; only the subject's own notices (and the department's internal records, which
-never leave the file) carry them in full. Institutions are not masked: their name and unified
-social credit code are public by law (GB 32100-2015).
+personal ID numbers; only the subject's own notices, the department's internal records (which
+never leave the file) and the notices to an `authority` carry them in full. An authority (公安机关、
+检察机关、纪检监察机关) receives a case transferred to it: the transfer letter names the suspect and
+the ID number in full (行政执法机关移送涉嫌犯罪案件的规定 Art. 6), and the receiving body is bound by
+its own secrecy rules. Institutions are not masked: their name and unified social credit code are
+public by law (GB 32100-2015).
 
 Templates never test the audience themselves: they show a subject through the base layout's
 ``party()`` macro (which calls `party_view`) and any other person through the ``person_name`` /
@@ -19,7 +22,8 @@ MASKED_AUDIENCES = frozenset({"public", "third_party"})
 
 
 def needs_masking(audience: str) -> bool:
-    """Only the subject's own notices (and internal records) carry personal data in full."""
+    """The public and third parties see personal data masked; the subject, the file (internal, approvers,
+    handlers) and an authority a case is transferred to see it in full."""
     return audience in MASKED_AUDIENCES
 
 

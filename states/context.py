@@ -60,7 +60,10 @@ class Context:
                  load_entry: Callable[[], dict | None] = lambda: None, subject: SubjectView | None = None,
                  cause: dict | None = None, event: dict | None = None,
                  policy_on: Callable[[date], Policy] | None = None, profile_on: Callable[[date], Any] | None = None,
-                 load_subject_cases: Callable[[str], list[CaseView]] = lambda kind: []):
+                 load_subject_cases: Callable[[str], list[CaseView]] = lambda kind: [],
+                 load_sealed: Callable[[str], str | None] = lambda name: None,
+                 find_subject: Callable[[str], int | None] = lambda identifier: None,
+                 sealed_now: dict[str, str] | None = None):
         self.case = case
         self.actor = actor
         self.inputs = inputs
@@ -79,6 +82,11 @@ class Context:
         self._load_siblings = load_siblings
         self._load_children = load_children
         self._load_entry = load_entry
+        self._load_sealed = load_sealed
+        self._find_subject = find_subject
+        self._sealed_now = dict(sealed_now or {})  # this transition's sealed inputs: name -> value
+        # The sealed values this transition's effects read (`sealed`): the engine refuses to store any of them.
+        self.sealed_read: set[str] = set()
         self.subject = subject
         # The case whose transition fired this one ({"case", "kind", "seq", "trigger"}), if another case did.
         self.cause = cause
@@ -117,3 +125,20 @@ class Context:
     @property
     def data(self) -> dict:
         return self.case.data if self.case else {}
+
+    def sealed(self, name: str) -> str | None:
+        """The value of the case's sealed input `name` (`Input(sealed=True)`): this transition's, else the latest
+        the case recorded; None if it has none. For an effect that needs it (e.g. to find the reporter's own
+        subject with `find_subject`). It must never be copied into the case's data, an archive entry, the
+        inputs of another case or anything a notice shows: everywhere else the input is only its reference
+        ({"sealed": id, "sha256": digest}), and people read it through the procedure's reading transition."""
+        value = self._sealed_now[name] if name in self._sealed_now else self._load_sealed(name)
+        if value is not None:
+            self.sealed_read.add(value)
+        return value
+
+    def find_subject(self, identifier: str) -> int | None:
+        """A registered credit subject's id by its identifier (unified social credit code or ID number), or None:
+        for an effect that writes an archive entry on another subject (the entry's "subject_id")."""
+        key = (identifier or "").strip().upper()
+        return self._find_subject(key) if key else None

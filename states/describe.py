@@ -17,7 +17,13 @@ def _amount(timer, policy):
     return f"({timer.amount})" if timer.amount.startswith("data:") else policy[timer.amount]
 
 
-def as_dict(proc: Procedure, policy=DEFAULT_POLICY) -> dict:
+def _policy(proc: Procedure, policy):
+    """The numbers a procedure runs under: the deployment's policy with the procedure's own laid over it."""
+    return (policy or DEFAULT_POLICY).overlaid(proc.policy)
+
+
+def as_dict(proc: Procedure, policy=None) -> dict:
+    policy = _policy(proc, policy)
     return {
         "kind": proc.kind,
         "version": proc.version,
@@ -73,7 +79,8 @@ def mermaid(proc: Procedure, current: str | None = None) -> str:
 _ROLE = {"handler": "经办人", "approver": "审核人", "system": "系统"}
 
 
-def markdown(proc: Procedure, policy=DEFAULT_POLICY) -> str:
+def markdown(proc: Procedure, policy=None) -> str:
+    policy = _policy(proc, policy)
     out = [f"## {proc.kind} — {proc.label} (v{proc.version})", ""]
     if proc.parent_kinds:
         out += [f"Child of a {' or '.join(f'`{k}`' for k in proc.parent_kinds)} case.", ""]
@@ -89,7 +96,7 @@ def markdown(proc: Procedure, policy=DEFAULT_POLICY) -> str:
         src = ", ".join("(new)" if s == NEW else s for s in t.source)
         dest = t.dest or "(stays)"
         when = f" when `{t.when}`" if t.when else ""
-        inputs = ", ".join(f"{i.name}{'' if i.required else '?'}" for i in t.inputs)
+        inputs = ", ".join(f"{i.name}{'' if i.required else '?'}{' (sealed)' if i.sealed else ''}" for i in t.inputs)
         guards = "; ".join(f"{g.code} ({g.article})" for g in t.guards)
         if t.decision:
             guards = ("FOUR-EYES; " + guards).rstrip("; ")

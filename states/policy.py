@@ -35,6 +35,75 @@ def _henan_bad(bound: str, value: int) -> PolicyNumber:
     return _by_determination(value, "months", f"{HENAN} Art. 30(3)（不良信息公开期限6个月至1年，{word}；不分失信程度）")
 
 
+# Fraud cases (欺诈骗保案件, states/fraud.py) and their penalty decisions (states/penalty_decision.py); docs/rules.md §6.
+# [V]: verified in the text in /work/shared/law; [S]: NHSA Order No. 4 (医疗保障行政处罚程序暂行规定, 2021) and Order
+# No. 5 (举报处理暂行办法, 2022) figures as secondary sources report them, not verified in the text.
+PENALTY_LAW = "中华人民共和国行政处罚法"
+NHSA_ORDER_4 = "医疗保障行政处罚程序暂行规定（国家医疗保障局令第4号）"
+NHSA_ORDER_5 = "医疗保障基金使用监督管理举报处理暂行办法（国家医疗保障局令第5号）"
+FRAUD_NUMBERS = {
+    "fraud_filing_decision": PolicyNumber(
+        15, "working_days", f"{NHSA_ORDER_4}（发现线索或者收到材料之日起15个工作日内决定是否立案）[S]"),
+    "fraud_filing_extension": PolicyNumber(
+        15, "working_days", f"{NHSA_ORDER_4}（特殊情况经批准可以延长15个工作日，延长一次）[S]"),
+    "fraud_remind_before": PolicyNumber(
+        3, "working_days", "our choice: remind handlers 3 working days before the filing decision's last day"),
+    "fraud_case_days": PolicyNumber(
+        90, "days", f"{PENALTY_LAW} Art. 60（自立案之日起九十日内作出行政处罚决定）[V]; {NHSA_ORDER_4}（同）[S]"),
+    "fraud_case_extension": PolicyNumber(
+        30, "days", f"{NHSA_ORDER_4}（案情复杂不能在规定期限内作出决定的，经本部门负责人批准可以延长30日，延长一次）[S]"),
+    "fraud_case_further_max": PolicyNumber(
+        60, "days", f"our choice: a further extension decided by the heads' collective discussion ({NHSA_ORDER_4} [S]) "
+                    "states its days, at most 60 at a time (the Order names no number)"),
+    "fraud_defence_period": PolicyNumber(
+        5, "working_days", f"{PENALTY_LAW} Art. 64(1), 85（当事人要求听证的，应当在行政机关告知后五日内提出；五日为工作日）[V]; "
+                           f"{NHSA_ORDER_4}（告知后5个工作日内提出陈述、申辩或者要求听证）[S]"),
+    "fraud_hearing_notice": PolicyNumber(
+        7, "working_days", f"{PENALTY_LAW} Art. 64(2), 85（在举行听证的七日前通知当事人；七日为工作日）[V]"),
+    "fraud_preservation_decision": PolicyNumber(
+        7, "working_days", f"{PENALTY_LAW} Art. 56, 85（先行登记保存的，应当在七日内及时作出处理决定；七日为工作日）[V]"),
+    "fraud_service_days": PolicyNumber(
+        7, "working_days", f"{PENALTY_LAW} Art. 61, 85（当事人不在场的，在七日内送达行政处罚决定书；七日为工作日）[V]"),
+    "fraud_reporter_reply": PolicyNumber(
+        5, "working_days", f"{NHSA_ORDER_5}（实名举报的，自作出是否立案决定之日起5个工作日内告知举报人）[S]"),
+    "fraud_fine_min_multiple": PolicyNumber(
+        2, "times", f"{ORDER_735} Art. 37, 40, 41(2)（处骗取金额2倍以上5倍以下的罚款）[V]"),
+    "fraud_fine_max_multiple": PolicyNumber(
+        5, "times", f"{ORDER_735} Art. 37, 40, 41(2)（处骗取金额2倍以上5倍以下的罚款）[V]"),
+    "fraud_suspend_min_months": PolicyNumber(
+        6, "months", f"{ORDER_735} Art. 40（责令定点医药机构暂停相关责任部门6个月以上1年以下涉及医疗保障基金使用的医药服务）[V]"),
+    "fraud_suspend_max_months": PolicyNumber(
+        12, "months", f"{ORDER_735} Art. 40（责令定点医药机构暂停相关责任部门6个月以上1年以下涉及医疗保障基金使用的医药服务）[V]"),
+    "fraud_settlement_min_months": PolicyNumber(
+        3, "months", f"{ORDER_735} Art. 41(1)（属于参保人员的，暂停其医疗费用联网结算3个月至12个月）[V]"),
+    "fraud_settlement_max_months": PolicyNumber(
+        12, "months", f"{ORDER_735} Art. 41(1)（属于参保人员的，暂停其医疗费用联网结算3个月至12个月）[V]"),
+    "fraud_major_fine_institution": PolicyNumber(
+        100000, "yuan", f"our choice: a fine of 100,000 yuan or more on an institution is a major decision needing the "
+                        f"legal review and the heads' collective discussion ({PENALTY_LAW} Art. 57(2), 58(1)); so is any "
+                        "suspension or termination of the service agreement"),
+    "fraud_major_fine_person": PolicyNumber(
+        10000, "yuan", f"our choice: a fine of 10,000 yuan or more on a person is a major decision ({PENALTY_LAW} "
+                       "Art. 57(2), 58(1))"),
+    "fraud_record_severity": PolicyNumber(
+        "general", "code", f"our choice: the 失信 record of a final fraud penalty is of the general class ({HENAN} Art. 10 "
+                           "不良信息; 国办发〔2025〕22号 names the serious class for lists the law sets)"),
+    "fraud_record_months": PolicyNumber(
+        12, "months", f"our choice: the record of a final fraud penalty is disclosed 12 months: the longest {HENAN} "
+                      "Art. 30(3) allows (6 months to 1 year), within the national general class (3 months to 1 year); "
+                      "read on the day the penalty becomes final, which is its record's determination day"),
+    "penalty_payment_days": PolicyNumber(
+        15, "days", f"{PENALTY_LAW} Art. 67(3)（当事人应当自收到行政处罚决定书之日起十五日内缴纳罚款）[V]"),
+    "penalty_return_days": PolicyNumber(
+        15, "days", f"our choice: the funds ordered returned (责令退回, {ORDER_735} Art. 40, 45: 退回原医疗保障基金财政专户) "
+                    "within 15 days of receiving the decision, as the fine (the regulation names no period)"),
+    "penalty_challenge_months": PolicyNumber(
+        6, "months", "中华人民共和国行政诉讼法 Art. 46(1)（自知道或者应当知道作出行政行为之日起六个月内提起诉讼）[V], the longer "
+                     "of it and 中华人民共和国行政复议法 Art. 20(1)（六十日）[V]: a penalty not challenged by then is final "
+                     f"({HENAN} Art. 10 不良信息)"),
+}
+
+
 HENAN_2023 = Policy(
     name="henan-2023",
     numbers={
@@ -100,6 +169,7 @@ HENAN_2023 = Policy(
         "rectification_sanctions_person": PolicyNumber(
             ["penalty_referral"], "codes", f"our choice: an insured or other person: a penalty referral only ({ORDER_735} "
                                            "Art. 41)"),
+        **FRAUD_NUMBERS,
     },
 )
 

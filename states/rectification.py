@@ -38,8 +38,9 @@ lets the period run out, proposes (`propose_sanction`) and an approver decides (
 remedies). Sanctions: `suspend_service` (Order 735 Art. 38, 6-12 months), `suspend_agreement` (the
 service agreement's own measure, Art. 13; for a practitioner 暂停医保支付资格; its period a policy
 number), `penalty_referral` (the administrative-penalty procedure, which gives its own notice and
-hearing), `fraud_case` (until the fraud-case kind exists the decision records the referral and its
-notice; no case is opened). Which ones a subject may get is the policy's list for its class.
+hearing), `fraud_case` (the approval opens a fraud case on the subject in the same transaction, linked to this
+one: states/fraud.py `open_on_rectification`, source `rectification_failed`). Which ones a subject may get is the
+policy's list for its class.
 
 The 失信 record behind a D-grade case withdrawn because the D was corrected, repaired or annulled
 (`repaired`, `corrected`, `revoke` on the record) ends the case by itself (`basis_lifted` → `ended`),
@@ -55,10 +56,11 @@ from datetime import date
 from . import common
 from .common import correction
 from .policy import HENAN
-from .spec import NAME_LENGTH, NEW, Guard, Input, Notice, Procedure, State, TimerEffect, TimerSpec, Transition
+from .spec import NAME_LENGTH, NEW, Guard, Input, Notice, Open, Procedure, State, TimerEffect, TimerSpec, Transition
 
 KIND = "rectification"
 RECORD_KIND = "record"
+FRAUD_KIND = "fraud"
 SERIES = "信约"  # to the subject
 RECORD_SERIES = "信约记"  # internal records
 OVERDUE_SERIES = "督"  # supervision (督办), as the objection's and the repair's
@@ -422,10 +424,25 @@ def _record_sanction(ctx) -> dict:
     s = ctx.data["sanction"]
     decision = {**s, "findings": proposal["inputs"]["findings"], "proposed_by": proposal["by"],
                 "approved_by": ctx.actor.name, "on": ctx.today.isoformat()}
-    if s["code"] == "fraud_case":
-        # The fraud-case kind is not built yet: the referral and its notice are recorded, no case is opened.
-        decision["referral"] = {"to": "欺诈骗保案件办理程序", "recorded_on": ctx.today.isoformat(), "case_opened": False}
     return {"data": {"decision": decision, "sanctioned_on": ctx.today.isoformat()}}
+
+
+def _fraud_case_decided(ctx) -> bool:
+    case = ctx.after if ctx.after is not None else ctx.case
+    return case is not None and ((case.data.get("decision") or {}).get("code") == "fraud_case")
+
+
+def _fraud_case_inputs(ctx) -> dict:
+    """The clue the fraud case registers: what the rounds found, and this case (states/fraud.py checks it)."""
+    d = ctx.after.data
+    rounds = "；".join(f"第{r['round']}轮{LEVELS[r['level']]}：{OUTCOMES.get(r.get('outcome'), '办理中')}"
+                      for r in d.get("rounds") or [])
+    return {"source": "rectification_failed", "rectification_case": ctx.after.id, "sanctioned_on": ctx.today,
+            "facts": f"{d['facts'].rstrip('。')}。经约谈整改（{rounds}）仍未改正；处理意见：{d['decision']['findings']}"}
+
+
+OPEN_FRAUD_CASE = Open(FRAUD_KIND, "open_on_rectification", relation="linked", inputs=_fraud_case_inputs,
+                       when="fraud_case_decided")
 
 
 def _record_end(ctx) -> dict:
@@ -623,6 +640,7 @@ TRANSITIONS = (
     Transition(
         trigger="approve", source=("sanction_proposed",), dest="sanctioned", role="approver",
         label="审核同意：作出处理决定", notice=SANCTIONED, decision=True, effects=("record_sanction",),
+        opens=(OPEN_FRAUD_CASE,),
     ),
     Transition(
         trigger="return", source=("sanction_proposed",), dest="defence", role="approver",
@@ -677,7 +695,7 @@ PROCEDURE = Procedure(
         "defence_closed": _defence_closed,
     },
     conditions={"more_rounds": _more_rounds, "warning_level": _warning_level, "reminder_level": _reminder_level,
-                **common.CONDITIONS},
+                "fraud_case_decided": _fraud_case_decided, **common.CONDITIONS},
     effects={
         "record_opening": _record_opening,
         "record_interview_notice": _record_interview_notice,

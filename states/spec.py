@@ -18,7 +18,13 @@ from typing import Any
 NEW = "__new__"
 
 ROLES = ("handler", "approver", "auditor", "system")
-AUDIENCES = ("subject", "internal", "public", "approvers", "handlers")
+# `authority`: the public security organ, the procuratorate or the discipline inspectors a case is
+# transferred to (公安机关、检察机关、纪检监察机关). A transfer letter names the suspect in full
+# (行政执法机关移送涉嫌犯罪案件的规定 Art. 6), so these notices are not masked (notices/privacy.py), and
+# each names its addressee (`Notice.addressee`).
+AUDIENCES = ("subject", "internal", "public", "approvers", "handlers", "authority")
+# Audiences whose notice names a body the declaration gives (主送机关): `Notice.addressee` is required.
+ADDRESSED_AUDIENCES = ("authority",)
 # System triggers the engine fires on its own: a reminder before an agency deadline, and a deadline
 # moved by new calendar data (states/common.py declares both for every procedure with timers).
 REMINDER_TRIGGER = "deadline_reminder"
@@ -34,6 +40,10 @@ RELATIONS = ("child", "linked")  # an opened case is the opener's child (its par
 # this case is about (an objection to a record's entry tells the record)
 NOTIFY_TARGETS = ("parent", "children", "opener", "opened", "entry")
 INPUT_TYPES = ("str", "text", "date", "score", "int", "int_list", "str_list", "choice")
+SEALED_TYPES = ("str", "text")  # what a sealed input may be (a name, a statement): free text only
+# The trigger a procedure declares for reading its sealed inputs (`creditflow case reporter CASE`): the
+# reading is a transition of its own, so every reading is in the hash-chained log.
+SEALED_READ_TRIGGER = "sealed_read"
 
 
 class DeclarationError(Exception):
@@ -71,7 +81,14 @@ class Input:
     `str` and each item of `str_list` are one line (no control characters); `text` may hold newlines.
     `max_length` overrides the type's limit (e.g. NAME_LENGTH for a name). A `choice` lists its codes
     in `choices` and may give each a Chinese label in `choice_labels` ((code, label) pairs): either is
-    accepted as input."""
+    accepted as input.
+
+    `sealed` (str and text only): a value kept out of the case's data, `ctx.inputs`, the log, the notices
+    and `case show` (a reporter's identity). The engine stores it in the append-only `sealed_inputs` table
+    in the transition's transaction; everywhere else the input reads `{"sealed": row id, "sha256": keyed
+    digest}` (the id is None while guards run: the row is written with the transition, before its effects).
+    An effect of the same case reads the value with `ctx.sealed(name)`; people read it only through the
+    procedure's `SEALED_READ_TRIGGER` transition (`creditflow case reporter`)."""
 
     name: str
     type: str = "str"
@@ -80,6 +97,7 @@ class Input:
     choices: tuple[str, ...] = ()
     max_length: int | None = None
     choice_labels: tuple[tuple[str, str], ...] = ()
+    sealed: bool = False
 
     @property
     def limit(self) -> int | None:
@@ -136,11 +154,15 @@ class Notice:
     template: str  # path under notices/templates, e.g. "objection/accepted.html.j2"
     title: str  # Chinese title of the document
     series: str  # numbering series (发文字号 kind), e.g. "信异"
-    audience: str  # subject | internal | public | approvers
+    audience: str  # one of AUDIENCES
     against_subject: bool = False  # a decision against the subject: remedies block required
     # (condition, title) pairs: the title the notice takes when the procedure's condition holds (first
     # wins), e.g. an objection to an archive entry is not about an evaluation result
     titles: tuple[tuple[str, str], ...] = ()
+    # The body the notice is addressed to (主送机关), e.g. `lambda ctx: ctx.data["police_organ"]`: required
+    # for an `authority` notice. Called with the context as the transition leaves the case (`ctx.data` is
+    # the data after its effects, `ctx.inputs` its inputs); the stored notice and its 主送 line name it.
+    addressee: Callable[[Any], str] | None = None
 
     def title_for(self, conditions: dict, ctx) -> str:
         return next((title for name, title in self.titles if conditions[name](ctx)), self.title)
@@ -400,8 +422,17 @@ def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], b
         for i in t.inputs:
             if i.type not in INPUT_TYPES:
                 problems.append(f"{spot}: input {i.name!r} has unknown type {i.type!r}")
+            if i.sealed and i.type not in SEALED_TYPES:
+                problems.append(f"{spot}: input {i.name!r} is sealed but of type {i.type!r}: only "
+                                f"{', '.join(SEALED_TYPES)} inputs may be sealed")
         if t.notice.audience not in AUDIENCES:
             problems.append(f"{spot}: notice audience {t.notice.audience!r}")
+        if t.notice.audience in ADDRESSED_AUDIENCES and t.notice.addressee is None:
+            problems.append(f"{spot}: a notice to an {t.notice.audience!r} names its addressee (Notice.addressee)")
+        if t.trigger == SEALED_READ_TRIGGER and (t.dest is not None or "system" in t.roles or t.inputs or
+                                                 NEW in t.source):
+            problems.append(f"{spot}: the reading of sealed inputs is a person's internal transition (dest None) "
+                            "without inputs")
         for name, _ in t.notice.titles:
             if name not in proc.conditions:
                 problems.append(f"{spot}: notice title condition {name!r} has no function")
@@ -410,6 +441,13 @@ def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], b
         for s in t.source:
             if s in proc.final_states and not t.reopens and t.dest not in (None, s):
                 problems.append(f"{spot}: leaves final state {s!r} without being marked reopens")
+    # A name sealed on one transition is sealed on every one that takes it: one unsealed route would log it.
+    sealed = {i.name for t in proc.transitions for i in t.inputs if i.sealed}
+    for t in proc.transitions:
+        for i in t.inputs:
+            if i.name in sealed and not i.sealed:
+                problems.append(f"transition {t.trigger!r}: input {i.name!r} is sealed elsewhere in the procedure "
+                                "and must be sealed here too")
     # reachability from the openings
     reach = set(opening_dests) - {None}
     changed = True

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from conftest import HOSPITAL_USCC, PERSON_ID, at, publish as publish_evaluation
 from workflows.clock import frozen_at
+from workflows.demo import demo_id_number
 
 HOSPITAL = "郑州康宁医院有限公司"
 PERSON = "李建华"
@@ -47,6 +48,15 @@ DEADLINES = {
     "rectification/order.html.j2": ("own", "rectification"),
     "rectification/defence_notice.html.j2": ("own", "defence"),
     "rectification/interview_overdue.html.j2": ("own", "interview"),
+    "transfer/report.html.j2": ("own", "approval"),
+    "transfer/approved.html.j2": ("own", "transfer"),
+    "transfer/receipt.html.j2": ("own", "police_review"),
+    "transfer/forwarded.html.j2": ("own", "police_review"),
+    "transfer/declined.html.j2": ("own", "reconsideration_request"),
+    "transfer/reconsideration_declined.html.j2": ("own", "procuratorate_request"),
+    "transfer/filed.html.j2": ("own", "handover"),
+    "referral/letter.html.j2": ("own", "answer"),
+    "referral/acknowledged.html.j2": ("own", "answer"),
 }
 # Notices that name their deadline only while its timer runs: a repair's proposal or return once the decision is
 # made (in the review after an objection to its public notice) or its period has run out names none.
@@ -94,7 +104,7 @@ def run(svc, override_dir=None) -> list[dict]:
             n = svc.documents.show(o["notice"])
             entry = {"number": n["number"], "template": n["template"], "title": n["title"], "audience": n["audience"],
                      "case_id": cid, "subject": names[svc.cases.show(cid)["subject_id"]], "deadline": None,
-                     "against_subject": "申请行政复议" in n["text"], "text": n["text"]}
+                     "against_subject": 'class="remedies"' in n["html"], "text": n["text"]}
             spec = DEADLINES.get(n["template"])
             if n["template"] == REMINDER:
                 spec = ("own", next(e["inputs"]["timer"] for e in svc.audit.log(cid) if e["notice_number"] == n["number"]))
@@ -497,6 +507,299 @@ def run(svc, override_dir=None) -> list[dict]:
     p5_rec = next(c["id"] for c in svc.cases.show(ev_p)["children"] if c["kind"] == "record")
     act(p5_rec, None, "revoke", "alice", "2026-11-12 10:00", basis="郑州铁路运输法院（2026）豫7101行初27号行政判决书")
 
+    # T. transfers to the police (states/transfer.py, Order 310) and referrals to other bodies (states/referral.py),
+    #    each opened by a fraud case's decision, September to November 2026, each clock fired for its own case only.
+    #    Order 310's 3-day periods are calendar days (the National Day holiday moves a last day), its 24 hours run
+    #    from the instant to the instant.
+    def transfer_decided(subject_id, opened, filed, decided_on, outcomes, **extra):
+        """A fraud case registered on `opened`, filed on `filed`, whose review meeting decides `outcomes` on
+        `decided_on`: (the fraud case, its children by kind, a referral by its target)."""
+        with frozen_at(at(f"{opened} 09:00")):
+            out = svc.cases.open("fraud", "alice", {"source": "inspection_special",
+                                                    "facts": "专项检查发现虚构住院病历结算医保基金"}, subject=str(subject_id))
+        fraud = record(out, out["case_id"])["case_id"]
+        act(fraud, None, "propose_file", "alice", f"{opened} 10:00", findings="线索具体，涉嫌虚构医药服务骗取医保基金")
+        act(fraud, None, "approve", "bob", f"{filed} 10:00")
+        transfer_inputs = {"police_organ": "郑州市公安局", "amount": "386000",
+                           "crime_facts": "诈骗罪：2025年1月至12月虚构住院病历127份，骗取医保基金38.6万元"}
+        act(fraud, None, "propose_outcomes", "alice", f"{decided_on} 10:00", outcomes=",".join(outcomes),
+            findings="虚构住院病历127份，骗取医保基金38.6万元", suspected_crime="true",
+            **(transfer_inputs if "police_transfer" in outcomes else {}), **extra)
+        out = act(fraud, None, "approve", "bob", f"{decided_on} 15:00")
+        children = {}
+        for o in out.get("opened", []):
+            children[svc.cases.show(o["case_id"])["target"] if o["kind"] == "referral" else o["kind"]] = o["case_id"]
+        return fraud, children
+
+    def due(case, timer):
+        """When the sweep finds the case's `timer` run out: 24:00 of a day clock's last day, an hour clock's instant."""
+        t = next(t for t in svc.cases.show(case)["timers"] if t["name"] == timer)
+        return t["ends_at"][:16].replace("T", " ")
+
+    team = {"team": "张敏,刘洋", "report": "经核实，涉案病历系伪造，骗取医保基金38.6万元，达到诈骗罪的追诉标准，建议移送公安机关"}
+    five = "transfer_letter,investigation_report,items_list,appraisal,other_material"
+    # T1. the hospital: a police transfer, clues to the discipline inspectors and a matter for the health commission.
+    #     The report of 28 September is decided within 3 days (to 8 October: 1 October is a holiday), approved on
+    #     30 September at 15:00 and sent before 1 October 15:00 (24 hours, never moved); the letter served, the receipt
+    #     signed; the police decline, the bureau asks for reconsideration, the police file on it; the files handed over.
+    fr1, ch1 = transfer_decided(hospital, "2026-09-01", "2026-09-02", "2026-09-25",
+                              ("police_transfer", "discipline_transfer", "health_referral"),
+                              discipline_body="中共郑州市纪律检查委员会、郑州市监察委员会", health_body="郑州市卫生健康委员会",
+                              matters="该院院长授意医保科虚构住院病历，涉嫌职务违法；涉事医师伪造病程记录")
+    tr1 = ch1["transfer"]
+    act(tr1, fr1, "report", "alice", "2026-09-28 10:00", **team)
+    act(tr1, fr1, "approve_transfer", "bob", "2026-09-30 15:00")
+    letter = act(tr1, fr1, "send", "alice", "2026-10-01 10:00", enclosures=five, note="涉案病历原件127份已封存")
+    serve(letter["notice"], "direct", "2026-10-01", "2026-10-01 11:00")
+    act(tr1, fr1, "receipt_signed", "alice", "2026-10-01 16:00", signed_on="2026-10-01")
+    act(tr1, fr1, "police_declined", "alice", "2026-10-09 10:00", notified_on="2026-10-09", notice_no="郑公（经）不立字〔2026〕15号",
+        reasons="现有证据不足以证明其具有非法占有目的，认为没有犯罪事实")
+    act(tr1, fr1, "ask_reconsideration", "alice", "2026-10-10 10:00",
+        grounds="司法鉴定意见证实127份住院病历系伪造，骗取的医保基金已转入院长个人账户，具有非法占有目的")
+    act(tr1, fr1, "reconsideration_filed", "alice", "2026-10-13 10:00", notified_on="2026-10-13",
+        notice_no="郑公（经）立字〔2026〕88号")
+    act(tr1, fr1, "files_handed_over", "alice", "2026-10-15 10:00", handed_over_on="2026-10-15",
+        items="涉案住院病历原件127份、结算明细光盘1张、司法鉴定意见书1份", receiver="郑州市公安局经侦支队民警王磊")
+    dr1, hr1 = ch1["discipline"], ch1["health"]
+    letter = act(dr1, fr1, "send", "alice", "2026-09-28 11:00", materials="举报材料复印件、现场检查笔录、院长签批的虚构病历指令复印件")
+    serve(letter["notice"], "direct", "2026-09-29", "2026-09-29 09:00")
+    act(dr1, fr1, "acknowledged", "alice", "2026-09-29 10:00", acknowledged_on="2026-09-29")
+    act(dr1, fr1, "feedback", "alice", "2026-10-20 10:00", received_on="2026-10-19",
+        feedback="经初步核实，已对该院院长立案审查调查，结果另行通报")
+    act(hr1, fr1, "send", "alice", "2026-09-28 11:30", materials="涉事医师伪造的病程记录复印件12份")
+    act(hr1, fr1, "acknowledged", "alice", "2026-09-30 10:00", acknowledged_on="2026-09-30")
+    fire(hr1, due(hr1, "answer"))  # no answer within 30 days: 督办
+    act(hr1, fr1, "feedback", "alice", "2026-11-02 10:00", received_on="2026-11-02",
+        feedback="已对涉事医师作出暂停执业活动六个月的行政处罚")
+    # T2. the practitioner: the head refuses the transfer, its reasons recorded; the fraud case goes on.
+    fr2, ch2 = transfer_decided(person, "2026-09-01", "2026-09-02", "2026-09-25", ("police_transfer",))
+    act(ch2["transfer"], fr2, "report", "alice", "2026-09-28 10:30", **team)
+    act(ch2["transfer"], fr2, "refuse_transfer", "bob", "2026-09-29 10:00",
+        reasons="涉案金额系按抽样推算，尚未逐笔核实，证据尚需补强")
+    # T3. the hospital again: every step of the bureau late (approval, the 24 hours) and the police's review late, the
+    #     case forwarded to the competent organ, declined, the reconsideration period lapsed, the procuratorate asked
+    #     directly, which does not intervene: the case comes back; the other regulator answers.
+    fr3, ch3 = transfer_decided(hospital, "2026-10-12", "2026-10-13", "2026-10-16", ("police_transfer", "other_referral"),
+                              other_body="郑州市市场监督管理局", matters="该院药房购进的药品来源不明，涉嫌违反药品管理规定")
+    tr3 = ch3["transfer"]
+    act(tr3, fr3, "report", "alice", "2026-10-19 10:00", **team)
+    fire(tr3, due(tr3, "approval"))
+    act(tr3, fr3, "approve_transfer", "bob", "2026-10-23 10:00")
+    fire(tr3, due(tr3, "transfer"))
+    act(tr3, fr3, "send", "alice", "2026-10-24 14:00", enclosures=five)
+    act(tr3, fr3, "forwarded", "alice", "2026-10-26 10:00", organ="郑州市公安局金水分局", forwarded_on="2026-10-25")
+    fire(tr3, due(tr3, "police_review"))
+    act(tr3, fr3, "police_declined", "alice", "2026-10-30 10:00", notified_on="2026-10-30", reasons="犯罪事实不清")
+    fire(tr3, due(tr3, "reconsideration_request"))
+    act(tr3, fr3, "refer_procuratorate", "alice", "2026-11-03 10:00", procuratorate="郑州市金水区人民检察院",
+        grounds="司法鉴定意见证实住院病历系伪造，公安机关不予立案的理由不能成立")
+    act(tr3, fr3, "procuratorate_declined", "alice", "2026-11-16 10:00", notified_on="2026-11-16",
+        reasons="经审查，公安机关不予立案的理由成立")
+    or3 = ch3["other"]
+    act(or3, fr3, "send", "alice", "2026-10-19 11:00", materials="药品购进记录复印件")
+    act(or3, fr3, "acknowledged", "alice", "2026-10-20 10:00", acknowledged_on="2026-10-20")
+    act(or3, fr3, "feedback", "alice", "2026-11-10 10:00", received_on="2026-11-10", feedback="已立案调查药品来源")
+    # T4. the practitioner: the police's reconsideration late, declined; the bureau late to the procuratorate, whose
+    #     supervision ends in a filing; the hand-over late.
+    fr4, ch4 = transfer_decided(person, "2026-10-12", "2026-10-13", "2026-10-16", ("police_transfer",))
+    tr4 = ch4["transfer"]
+    act(tr4, fr4, "report", "alice", "2026-10-19 10:30", **team)
+    act(tr4, fr4, "approve_transfer", "bob", "2026-10-19 15:00")
+    act(tr4, fr4, "send", "alice", "2026-10-20 10:00", enclosures=five)
+    act(tr4, fr4, "receipt_signed", "alice", "2026-10-20 16:00", signed_on="2026-10-20")
+    act(tr4, fr4, "police_declined", "alice", "2026-10-22 10:00", notified_on="2026-10-22", reasons="情节显著轻微")
+    act(tr4, fr4, "ask_reconsideration", "alice", "2026-10-23 10:00", grounds="伪造病历12份，金额已达追诉标准")
+    fire(tr4, due(tr4, "reconsideration_answer"))
+    act(tr4, fr4, "reconsideration_declined", "alice", "2026-10-28 10:00", notified_on="2026-10-28", reasons="仍认为情节显著轻微")
+    fire(tr4, due(tr4, "procuratorate_request"))
+    act(tr4, fr4, "refer_procuratorate", "alice", "2026-11-02 10:00", procuratorate="郑州市人民检察院",
+        grounds="涉案金额已达诈骗罪追诉标准")
+    act(tr4, fr4, "procuratorate_filed", "alice", "2026-11-13 10:00", notified_on="2026-11-13")
+    fire(tr4, due(tr4, "handover"))
+    act(tr4, fr4, "files_handed_over", "alice", "2026-11-17 10:00", handed_over_on="2026-11-17", items="伪造的病程记录原件12份")
+    # T5. the hospital: filed, then sent back by the police (no crime, administrative liability: Art. 13).
+    fr5, ch5 = transfer_decided(hospital, "2026-10-12", "2026-10-13", "2026-10-16", ("police_transfer",))
+    tr5 = ch5["transfer"]
+    act(tr5, fr5, "report", "alice", "2026-10-19 11:00", **team)
+    act(tr5, fr5, "approve_transfer", "bob", "2026-10-19 16:00")
+    act(tr5, fr5, "send", "alice", "2026-10-20 11:00", enclosures=five)
+    act(tr5, fr5, "receipt_signed", "alice", "2026-10-20 17:00", signed_on="2026-10-20")
+    act(tr5, fr5, "police_filed", "alice", "2026-10-22 11:00", notified_on="2026-10-22")
+    act(tr5, fr5, "sent_back", "alice", "2026-10-24 10:00", notified_on="2026-10-24",
+        reason="立案侦查后认为犯罪事实显著轻微，不需要追究刑事责任，依法应当追究行政责任")
+    # T6. the practitioner: declined, and the bureau handles the case itself (Art. 10).
+    fr6, ch6 = transfer_decided(person, "2026-10-12", "2026-10-13", "2026-10-16", ("police_transfer",))
+    tr6 = ch6["transfer"]
+    act(tr6, fr6, "report", "alice", "2026-10-19 11:30", **team)
+    act(tr6, fr6, "approve_transfer", "bob", "2026-10-19 16:30")
+    act(tr6, fr6, "send", "alice", "2026-10-20 11:30", enclosures=five)
+    act(tr6, fr6, "receipt_signed", "alice", "2026-10-20 17:30", signed_on="2026-10-20")
+    act(tr6, fr6, "police_declined", "alice", "2026-10-22 11:30", notified_on="2026-10-22", reasons="没有犯罪事实")
+    act(tr6, fr6, "handle_ourselves", "alice", "2026-10-23 10:00", reason="不予立案的理由成立，依法给予行政处罚")
+    # T7 (with G). a referral letter of 5 December, answer due 4 January 2027, and a transfer report of 29 December,
+    #     decision due 1 January → 4 January 2027: both provisional, both moved by the 2027 schedule G loads.
+    if override_dir is not None:
+        fr7, ch7 = transfer_decided(hospital, "2026-11-16", "2026-11-17", "2026-12-04", ("police_transfer", "other_referral"),
+                                  other_body="郑州市市场监督管理局", matters="该院药房购进的药品来源不明")
+        act(ch7["other"], fr7, "send", "alice", "2026-12-05 10:00", materials="药品购进记录复印件")
+        act(ch7["transfer"], fr7, "report", "alice", "2026-12-29 08:30", **team)
+
+    # U. fraud cases (states/fraud.py) and their penalty decisions (states/penalty_decision.py), May 2026 to March
+    #    2027, each clock fired for its own case only. APL Art. 85 makes the 5- and 7-day periods working days; the
+    #    90 days of Art. 60 are calendar days; the penalty's challenge period runs 6 months from service.
+    cal = svc.cases.engine.calendar
+    reporter_id = demo_id_number("19800305", "021")
+    reporter = svc.deployment.add_subject("赵举报", "insured", None, reporter_id)["id"]
+    names[reporter] = "赵举报"
+
+    def fraud_clue(subject_id, when, **extra):
+        inputs = {"source": "monitoring", "facts": "智能监控发现为未住院的参保人结算住院费用", **extra}
+        with frozen_at(at(when)):
+            out = svc.cases.open("fraud", "alice", inputs, subject=str(subject_id))
+        return record(out, out["case_id"])["case_id"]
+
+    def fraud_filed(subject_id, opened, filed, officers="张敏,刘洋", **extra):
+        case = fraud_clue(subject_id, f"{opened} 09:00", **extra)
+        act(case, None, "propose_file", "alice", f"{opened} 10:00", findings="线索具体，涉嫌骗取医保基金，符合立案标准")
+        act(case, None, "approve", "bob", f"{filed} 10:00")
+        act(case, None, "assign_officers", "alice", f"{filed} 11:00", officers=officers)
+        return case
+
+    def fraud_penalty(case, notified, proposed, decided, amount="23000", **extra):
+        """The advance notice on `notified`, its period run out, a penalty proposed and decided: the decision case."""
+        act(case, None, "notify_intended_penalty", "alice", f"{notified} 10:00",
+            penalty=f"责令退回骗取的医保基金{amount}元，处骗取金额2倍的罚款", facts="伪造住院病历，骗取医保基金")
+        fire(case, due(case, "defence"))
+        act(case, None, "propose_outcomes", "alice", f"{proposed} 10:00", outcomes="penalty", suspected_crime="false",
+            findings="伪造住院病历3份，骗取医保基金，事实清楚", amount=amount, fine_multiple="2",
+            category="fraudulent_billing", address="郑州市二七区示例街8号", **extra)
+        out = act(case, None, "approve", "bob", f"{decided} 15:00")
+        return next(o["case_id"] for o in out["opened"] if o["kind"] == "penalty_decision")
+
+    # U1. the hospital, a named report, April to December 2026: the filing decision's reminder, its extension, a
+    #     proposal returned, filed; a recusal, evidence kept by 先行登记保存 and decided, the case deadline extended;
+    #     the advance notice served, a statement, a hearing asked for, notified 7 working days ahead and held (the
+    #     case deadline suspended meanwhile); a major penalty proposed, returned, proposed again, legally reviewed
+    #     and decided; the decision served (and corrected), not challenged for 6 months: its record opens and the
+    #     reporter gets good information; the case closes; the reporter is read by an approver.
+    u1 = fraud_clue(hospital, "2026-04-13 09:00", source="report", reporter="赵举报，电话13800000000",
+                    reporter_id=reporter_id)
+    filing_last = date.fromisoformat(_last_day(svc, u1, "filing_decision"))
+    reminded = cal.nth_working_day_before(filing_last, 3)  # the handlers reminded 3 working days ahead
+    fire(u1, f"{reminded} 00:00")
+    act(u1, None, "extend_filing", "bob", f"{reminded} 10:00", reason="需调取外地就医的结算明细")
+    act(u1, None, "propose_file", "alice", "2026-04-29 14:00", findings="举报具体")
+    act(u1, None, "return", "bob", "2026-04-29 15:00", reason="请附核对的结算明细")
+    act(u1, None, "propose_file", "alice", "2026-04-30 10:00", findings="经核对结算明细，举报反映的虚构住院属实，符合立案标准")
+    act(u1, None, "approve", "bob", "2026-04-30 15:00")
+    act(u1, None, "assign_officers", "alice", "2026-05-06 10:00", officers="张敏,刘洋")
+    act(u1, None, "record_recusal", "bob", "2026-05-07 10:00", officer="刘洋", applicant="party", decision="recused",
+        reason="当事人称该执法人员系该院院长的近亲属，经查属实")
+    act(u1, None, "assign_officers", "alice", "2026-05-07 11:00", officers="张敏,周刚")
+    act(u1, None, "add_evidence", "alice", "2026-05-08 10:00", what="结算明细光盘1张", collected_by="张敏",
+        collected_on="2026-05-08")
+    act(u1, None, "add_evidence", "alice", "2026-05-08 11:00", what="住院病历原件38份", collected_by="周刚",
+        collected_on="2026-05-08", preserve="yes", approved_by="王芳")
+    act(u1, None, "decide_preservation", "alice", "2026-05-11 10:00", item="2", decision="复制并经当事人签字确认后退还原件")
+    act(u1, None, "extend_case", "bob", "2026-05-12 10:00", reason="涉及关联药店，需延伸调查")
+    advance = act(u1, None, "notify_intended_penalty", "alice", "2026-05-18 10:00",
+                  penalty="责令退回骗取的医保基金462,000元，处骗取金额3倍的罚款1,386,000元，暂停住院部6个月涉及医保基金使用的医药服务",
+                  facts="该院2026年1月至3月伪造住院病历38份，骗取医保基金462,000元")
+    serve(advance["notice"], "direct", "2026-05-18", "2026-05-18 15:00")
+    act(u1, None, "record_statement", "alice", "2026-05-19 10:00", statement="该院称部分病历系录入错误，请求从轻处罚",
+        received="2026-05-19")
+    act(u1, None, "request_hearing", "alice", "2026-05-20 10:00", received="2026-05-20")
+    hearing_day = cal.nth_working_day_after(date(2026, 5, 20), 7)
+    act(u1, None, "notify_hearing", "alice", "2026-05-20 11:00", hearing_on=hearing_day.isoformat(), place="本局听证室",
+        chair="王芳")
+    act(u1, None, "suspend", "alice", "2026-05-20 12:00", reason="hearing")
+    act(u1, None, "record_hearing", "alice", f"{hearing_day} 16:00", record="当事人对伪造病历的事实无异议，请求从轻处罚")
+    act(u1, None, "resume", "alice", f"{cal.next_working_day_on_or_after(hearing_day + timedelta(days=1))} 09:00")
+    major = {"outcomes": "penalty", "suspected_crime": "false", "amount": "462000", "fine_multiple": "3",
+             "suspend_months": "6", "category": "fictitious_services", "address": "郑州市金水区示例路1号",
+             "findings": "该院伪造住院病历38份、虚构医药服务项目，骗取医保基金462,000元；听证中提出的录入错误不能成立",
+             "discussion": "2026年6月2日局长办公会集体讨论同意"}
+    act(u1, None, "propose_outcomes", "alice", "2026-06-01 10:00", **major)
+    act(u1, None, "return", "bob", "2026-06-01 15:00", reason="请写明对听证意见的复核")
+    act(u1, None, "propose_outcomes", "alice", "2026-06-02 10:00", **major)
+    act(u1, None, "legal_review", "carol", "2026-06-02 15:00", opinion="事实清楚，证据确凿，依据正确，程序合法", result="passed")
+    out = act(u1, None, "approve", "bob", "2026-06-03 10:00")
+    pen1 = next(o["case_id"] for o in out["opened"] if o["kind"] == "penalty_decision")
+    decision = svc.cases.show(pen1)["notices"][0]["number"]
+    serve(decision, "direct", "2026-06-03", "2026-06-03 15:00")
+    act(pen1, u1, "serve_decision", "alice", "2026-06-03 16:00", method="direct", served_on="2026-06-03")
+    with frozen_at(at("2026-06-04 10:00")):
+        record(svc.documents.correct(decision, "当事人地址“示例路1号”应为“示例路1号院”", "alice"), pen1, u1)
+    fire(pen1, due(pen1, "challenge"))  # 3 December: final; its record opens, the fraud case is told
+    act(u1, None, "close", "bob", "2026-12-07 10:00", summary="罚没款已缴纳，医保基金已退回，暂停服务已执行")
+    with frozen_at(at("2026-12-07 11:00")):
+        record({"notice": svc.cases.read_sealed(u1, "bob")["notice"]}, u1)
+    # U2. the practitioner: no case to answer on the clue.
+    u2 = fraud_clue(person, "2026-05-12 09:00")
+    act(u2, None, "propose_no_case", "alice", "2026-05-13 10:00", findings="经核查，住院系真实发生，线索不实")
+    act(u2, None, "approve", "bob", "2026-05-13 15:00")
+    # U3. the practitioner: the filing decision's period passes (督办), filed; the case deadline passes (督办); the
+    #     advance notice's period runs out; no penalty.
+    u3 = fraud_clue(person, "2026-05-12 10:00")
+    fire(u3, due(u3, "filing_decision"))
+    act(u3, None, "propose_file", "alice", "2026-06-03 10:00", findings="符合立案标准")
+    act(u3, None, "approve", "bob", "2026-06-03 15:00")
+    act(u3, None, "assign_officers", "alice", "2026-06-04 10:00", officers="张敏,刘洋")
+    fire(u3, due(u3, "case_deadline"))
+    act(u3, None, "notify_intended_penalty", "alice", "2026-09-07 10:00", penalty="责令退回并处罚款", facts="伪造病程记录")
+    fire(u3, due(u3, "defence"))
+    act(u3, None, "propose_outcomes", "alice", "2026-09-15 10:00", outcomes="no_case", suspected_crime="false",
+        findings="经复核陈述申辩，现有证据不足以认定骗取医保基金")
+    act(u3, None, "approve", "bob", "2026-09-15 15:00")
+    # U4. the practitioner's interview-and-rectification case ends in the fraud_case sanction: the fraud case opens.
+    u4 = rectify(person, "2026-05-18 09:00", facts="2026年第一季度为未到诊的参保人开具处方并结算医保基金")
+    interview(u4, "2026-05-18 10:00", "2026-05-21", attendees="本人")
+    act(u4, None, "no_show", "alice", "2026-05-21 16:00")
+    interview(u4, "2026-05-22 10:00", "2026-05-27", attendees="本人")
+    act(u4, None, "no_show", "alice", "2026-05-27 16:00")
+    act(u4, None, "notify_defence", "alice", "2026-05-28 10:00", sanction="fraud_case")
+    act(u4, None, "record_defence", "alice", "2026-05-29 10:00", statement="否认开具虚假处方", received="2026-05-29")
+    act(u4, None, "propose_sanction", "alice", "2026-06-01 10:00", findings="两轮约谈均未到场，涉嫌虚构医药服务，移送欺诈骗保案件办理")
+    act(u4, None, "approve", "bob", "2026-06-01 15:00")
+    # U5. the hospital: a police transfer only; the head refuses it, so the bureau decides itself; a penalty proposed,
+    #     "no penalty" proposed, returned to the decided case, and the advance notice given from there.
+    u5 = fraud_filed(hospital, "2026-06-01", "2026-06-02")
+    act(u5, None, "propose_outcomes", "alice", "2026-06-10 10:00", outcomes="police_transfer", suspected_crime="true",
+        findings="伪造病历骗取医保基金12.8万元，涉嫌诈骗罪", amount="128000", police_organ="郑州市公安局",
+        crime_facts="涉嫌诈骗罪：伪造住院病历骗取医保基金12.8万元")
+    out = act(u5, None, "approve", "bob", "2026-06-10 15:00")
+    x5 = next(o["case_id"] for o in out["opened"] if o["kind"] == "transfer")
+    act(x5, u5, "report", "alice", "2026-06-11 10:00", team="张敏,刘洋", report="经核实，涉嫌诈骗罪")
+    act(x5, u5, "refuse_transfer", "bob", "2026-06-12 10:00", reasons="涉案金额系抽样推算，尚未逐笔核实")
+    act(u5, None, "propose_outcomes", "alice", "2026-06-15 10:00", outcomes="no_case", suspected_crime="true",
+        findings="涉案金额尚未逐笔核实，建议不予行政处罚")
+    act(u5, None, "return", "bob", "2026-06-15 15:00", reason="已核实的12.8万元事实清楚，应当依法给予行政处罚")
+    act(u5, None, "notify_intended_penalty", "alice", "2026-06-16 10:00", penalty="责令退回12.8万元并处2倍罚款",
+        facts="伪造住院病历骗取医保基金12.8万元")
+    # U6, U7. two penalties challenged: one upheld (its record opens), one overturned.
+    u6 = fraud_filed(person, "2026-06-01", "2026-06-02")
+    pen6 = fraud_penalty(u6, "2026-06-03", "2026-06-12", "2026-06-12", amount="4000")
+    act(pen6, u6, "serve_decision", "alice", "2026-06-15 10:00", method="post", served_on="2026-06-14")
+    act(pen6, u6, "challenge_filed", "alice", "2026-07-01 10:00", kind="reconsideration", body="郑州市人民政府",
+        filed_on="2026-06-30")
+    act(pen6, u6, "ruling_upheld", "alice", "2026-08-20 10:00", ruling="郑政复决〔2026〕77号行政复议决定书",
+        ruled_on="2026-08-18")
+    u7 = fraud_filed(hospital, "2026-06-01", "2026-06-02")
+    pen7 = fraud_penalty(u7, "2026-06-03", "2026-06-12", "2026-06-12")
+    act(pen7, u7, "serve_decision", "alice", "2026-06-15 11:00", method="direct")
+    act(pen7, u7, "challenge_filed", "alice", "2026-07-02 10:00", kind="lawsuit", body="郑州铁路运输法院",
+        filed_on="2026-07-02")
+    act(pen7, u7, "ruling_overturned", "alice", "2026-11-20 10:00", ruling="（2026）豫7101行初66号行政判决书",
+        ruled_on="2026-11-18")
+    with frozen_at(at("2026-06-16 10:00")):
+        advance7 = next(n["number"] for n in svc.cases.show(u7)["notices"] if n["title"] == "行政处罚事先告知书")
+        record(svc.documents.correct(advance7, "拟作出的罚款为骗取金额的2倍即46,000元", "alice"), u7)
+    # U8. the hospital: a penalty served on Friday 3 July: 6 months end on Sunday 3 January 2027, so on Monday 4
+    #     January (provisional: G's schedule moves it, and the subject is told); it runs on past the story.
+    u8 = fraud_filed(hospital, "2026-06-15", "2026-06-16")
+    pen8 = fraud_penalty(u8, "2026-06-17", "2026-06-26", "2026-06-26")
+    act(pen8, u8, "serve_decision", "alice", "2026-07-06 10:00", method="post", served_on="2026-07-03")
+
     # G. December 2026: deadlines running into 2027, whose schedule is not yet confirmed, are provisional.
     #    The 2027 schedule arrives (calendar reload): the subject's objection window and the department's
     #    handling period move; each change is logged and noticed to whoever the deadline binds.
@@ -523,6 +826,12 @@ def run(svc, override_dir=None) -> list[dict]:
         interview(g3, "2026-12-11 10:00", "2026-12-16")
         act(g3, None, "record_interview", "alice", "2026-12-16 15:00", record="法定代表人到场，承认问题属实")
         act(g3, None, "order_rectification", "alice", "2026-12-16 16:00", matters="退回重复收取的费用")
+        # a fraud clue of 14 December (its filing decision due 5 January, the bureau's) and an advance notice of 28
+        # December (the hearing request due 5 January, the subject's): both provisional, both moved
+        fraud_clue(hospital, "2026-12-14 09:00")
+        g4 = fraud_filed(person, "2026-12-01", "2026-12-02")
+        act(g4, None, "notify_intended_penalty", "alice", "2026-12-28 10:00", penalty="责令退回并处2倍罚款",
+            facts="伪造病程记录2份，骗取医保基金0.9万元")
         path = override_dir / "calendar-2027.toml"
         path.write_text(CALENDAR_2027, encoding="utf-8")
         with frozen_at(at("2026-12-29 09:00")):

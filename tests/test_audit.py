@@ -145,7 +145,8 @@ def test_the_engine_still_appends_and_updates_cases(sealed, svc):
 def test_clean_log_verifies(sealed, svc):
     report = svc.audit.verify()
     assert report["ok"] and report["breaks"] == 0 and report["first_break"] is None
-    assert report["checked"] == {"cases": 3, "rows": 8, "notices": 8, "checkpoints": 1, "settings_changes": 0}
+    assert report["checked"] == {"cases": 3, "rows": 8, "notices": 8, "checkpoints": 1, "settings_changes": 0,
+                                 "subject_changes": 0}
     assert report["checkpoint"]["id"] == sealed["checkpoint"]["id"]
     assert report["checkpoint"]["case_count"] == 3 and report["checkpoint"]["row_count"] == 8
 

@@ -92,3 +92,65 @@ def test_calendar_commands_import_nothing_heavy():
             "print(heavy)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_days_explained_through_the_national_day_holiday():
+    """3 days from 28 September 2026: the 3rd day, 1 October, is a holiday, so the last day moves on to the
+    next working day, 8 October (Civil Code Art. 203)."""
+    r = run("calendar", "explain", "--from", "2026-09-28", "--days", "3", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["last_day"] == "2026-10-08" and out["ends_at"] == "2026-10-09T00:00:00+08:00"
+    by_day = {d["date"]: d for d in out["days"]}
+    assert by_day["2026-10-01"]["counted"] and by_day["2026-10-01"]["ordinal"] == 3
+    assert "国庆节" in by_day["2026-10-01"]["label"]
+    assert [d for d, e in by_day.items() if e["reason"] == "rest_day_moved"] == [
+        "2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07"]
+    assert by_day["2026-10-08"]["reason"] == "last_day_moved"
+    text = run("calendar", "explain", "--from", "2026-09-28", "--days", "3").stdout.splitlines()
+    assert text[-1].startswith("期间最后一日：2026-10-08")
+
+
+def test_hours_run_from_the_instant_to_the_instant():
+    r = run("calendar", "deadline", "--from", "2026-09-30T15:00:00+08:00", "--hours", "24", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["unit"] == "hours" and out["hours"] == 24 and out["from"] == "2026-09-30T15:00:00+08:00"
+    assert out["ends_at"] == "2026-10-01T15:00:00+08:00"  # 1 October is a holiday: not moved
+    assert out["last_day"] == "2026-10-01" and out["provisional"] is False
+    # the same instant given in another offset is the same period
+    utc = json.loads(run("calendar", "deadline", "--from", "2026-09-30T07:00:00+00:00", "--hours", "24",
+                         "--json").stdout)
+    assert utc["ends_at"] == out["ends_at"]
+    text = run("calendar", "deadline", "--from", "2026-09-30T15:00:00+08:00", "--hours", "24").stdout
+    assert text.startswith("2026-10-01T15:00:00+08:00 届满") and "不因节假日顺延" in text
+
+
+def test_hours_explained_hour_by_hour_of_each_day():
+    r = run("calendar", "explain", "--from", "2026-09-30T15:00:00+08:00", "--hours", "57", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    # 15:00 on 30 September + 57 hours = 00:00 on 3 October: the period's last moment is 24:00 of 2 October
+    assert out["ends_at"] == "2026-10-03T00:00:00+08:00" and out["last_day"] == "2026-10-02"
+    assert [(d["date"], d["reason"]) for d in out["days"]] == [
+        ("2026-09-30", "hour_start"), ("2026-10-01", "hour_day"), ("2026-10-02", "hour_end")]
+    assert all(d["counted"] for d in out["days"])
+    assert "15:00" in out["days"][0]["label"] and "24:00" in out["days"][2]["label"]
+    assert "不顺延" in out["days"][1]["label"]
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["--from", "2026-09-30", "--hours", "24"], ["时刻", "2026-09-30T15:00:00+08:00"]),
+    (["--from", "2026-09-30T15:00:00", "--hours", "24"], ["时区"]),
+    (["--from", "下午三点", "--hours", "24"], ["ISO 8601"]),
+    (["--from", "2026-09-30T15:00:00+08:00", "--days", "3"], ["--days", "只写日期", "--from 2026-09-30"]),
+    (["--from", "2026-09-30T15:00:00+08:00", "--working-days", "3"], ["--working-days", "只写日期"]),
+    (["--from", "2026-09-30T15:00:00+08:00", "--hours", "0"], [">= 1"]),
+    (["--from", "2026-09-30T15:00:00+08:00", "--hours", "24", "--days", "1"], ["exactly one"]),
+])
+@pytest.mark.parametrize("command", ["deadline", "explain"])
+def test_hour_and_day_starts_refused_exit_2_one_line(command, args, fragments):
+    r = run("calendar", command, *args)
+    assert r.returncode == 2 and r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and all(f in lines[0] for f in fragments), lines

@@ -77,6 +77,14 @@ def _case_for(svc, found, kind, trigger):
     if kind == "rectification" and not any(k == "rectification" for k, _ in found):
         _rectifications(svc, found)
         return _case_for(svc, found, kind, trigger)
+    if kind in ("fraud", "penalty_decision") and not any(k == kind for k, _ in found):
+        _frauds(svc, found)
+        return _case_for(svc, found, kind, trigger)
+    if kind in ("transfer", "referral"):
+        # a fraud case's transfer (or referral), driven to the first state the trigger is declared from
+        path = _TRANSFER_PATHS if kind == "transfer" else _REFERRAL_PATHS
+        state = next(s for s in path if s in sources or NEW in sources)
+        return _fraud_child(svc, found, kind, state)
     raise AssertionError(f"no fixture case for {kind}.{trigger}: extend _case_for")
 
 
@@ -139,6 +147,102 @@ def _rectifications(svc, found) -> None:
     found[("rectification", "defence")] = defence
     for case, timer in ((notified, "interview"), (rectifying, "rectification"), (defence, "defence")):
         assert _timer(svc, case, timer).status == "running", (case, timer)
+
+
+def _frauds(svc, found) -> None:
+    """Three fraud cases (states/fraud.py) of the fixture's hospital, each with its clock running on 2026-02-25 11:00: a
+    clue registered that day (its filing decision, 15 working days), a case filed on 2026-02-03 (its 90 days), and a
+    case whose penalty (decided on 2026-01-15 after the advance notice's period ran out) was served on 2026-01-16 (the
+    penalty decision's 6 months to challenge it)."""
+    def act(case, trigger, actor, when, **inputs):
+        with frozen_at(at(when)):
+            return svc.cases.act(case, trigger, actor, inputs)
+
+    def clue(when):
+        with frozen_at(at(when)):
+            return svc.cases.open("fraud", "alice", {"source": "monitoring", "facts": "智能监控发现虚构住院病历"},
+                                  subject=HOSPITAL_USCC)["case_id"]
+
+    def filed(opened, day):
+        case = clue(f"{opened} 09:00")
+        act(case, "propose_file", "alice", f"{opened} 10:00", findings="线索具体，符合立案标准")
+        act(case, "approve", "bob", f"{day} 10:00")
+        act(case, "assign_officers", "alice", f"{day} 11:00", officers="张敏,刘洋")
+        return case
+
+    penalised = filed("2026-01-05", "2026-01-05")
+    act(penalised, "notify_intended_penalty", "alice", "2026-01-06 10:00", penalty="责令退回并处2倍罚款", facts="虚构住院病历")
+    with frozen_at(at("2026-01-14 00:00")):
+        svc.sweep.fire_case(penalised, at("2026-01-14 00:00"))  # the 5 working days ran out on 2026-01-13
+    act(penalised, "propose_outcomes", "alice", "2026-01-15 10:00", outcomes="penalty", suspected_crime="false",
+        findings="虚构住院病历骗取医保基金2万元", amount="20000", fine_multiple="2", category="fictitious_services",
+        address="郑州市金水区示例路1号")
+    (penalty,) = [o["case_id"] for o in act(penalised, "approve", "bob", "2026-01-15 15:00")["opened"]]
+    act(penalty, "serve_decision", "alice", "2026-01-16 10:00", method="direct")
+    investigating = filed("2026-02-02", "2026-02-03")
+    found[("fraud", "clue")] = clue("2026-02-25 09:00")
+    found[("fraud", "investigating")] = investigating
+    found[("fraud", "decided")] = penalised
+    found[("penalty_decision", "served")] = penalty
+    for case, timer in ((found[("fraud", "clue")], "filing_decision"), (investigating, "case_deadline"),
+                        (penalty, "challenge")):
+        assert _timer(svc, case, timer).status == "running", (case, timer)
+
+
+# The steps that lead a fraud case's transfer or referral (opened by the fraud case's decision on 2026-02-24) to each
+# state a system trigger is declared from, on 2026-02-25 before 11:00; the clock each state runs.
+_TRANSFER_TEAM = {"team": "张敏,刘洋", "report": "经核实涉嫌诈骗罪，建议移送公安机关"}
+_TRANSFER_PATHS = {
+    "opened": ((), None),
+    "reported": ((("report", "alice", _TRANSFER_TEAM),), "approval"),
+    "approved": ((("report", "alice", _TRANSFER_TEAM), ("approve_transfer", "bob", {})), "transfer"),
+    "police_reviewing": ((("report", "alice", _TRANSFER_TEAM), ("approve_transfer", "bob", {}),
+                          ("send", "alice", {"enclosures": "transfer_letter,investigation_report,items_list,appraisal,"
+                                                           "other_material"}),
+                          ("receipt_signed", "alice", {"signed_on": "2026-02-25"})), "police_review"),
+}
+_DECLINED = (*_TRANSFER_PATHS["police_reviewing"][0],
+             ("police_declined", "alice", {"notified_on": "2026-02-25", "reasons": "不认为有犯罪事实"}))
+_RECONSIDERATION = (*_DECLINED, ("ask_reconsideration", "alice", {"grounds": "病历系伪造"}))
+_TRANSFER_PATHS.update({
+    "declined": (_DECLINED, "reconsideration_request"),
+    "reconsideration": (_RECONSIDERATION, "reconsideration_answer"),
+    "reconsideration_declined": ((*_RECONSIDERATION, ("reconsideration_declined", "alice", {
+        "notified_on": "2026-02-25", "reasons": "复议仍不予立案"})), "procuratorate_request"),
+    "filed": ((*_TRANSFER_PATHS["police_reviewing"][0], ("police_filed", "alice", {"notified_on": "2026-02-25"})),
+              "handover"),
+})
+_REFERRAL_PATHS = {
+    "opened": ((), None),
+    "sent": ((("send", "alice", {"materials": "举报材料复印件"}),), "answer"),
+}
+
+
+def _fraud_child(svc, found, kind, state) -> int:
+    """A fraud case of the fixture's hospital (states/fraud.py) filed on 2026-02-03 whose review meeting of 2026-02-24
+    decides a police transfer and a discipline transfer: its `kind` child, driven to `state` (its clock running)."""
+    def act(case, trigger, actor, when, inputs):
+        with frozen_at(at(when)):
+            return svc.cases.act(case, trigger, actor, inputs)
+
+    with frozen_at(at("2026-02-02 09:00")):
+        fraud = svc.cases.open("fraud", "alice", {"source": "inspection_special", "facts": "专项检查发现虚构住院病历"},
+                               subject=HOSPITAL_USCC)["case_id"]
+    act(fraud, "propose_file", "alice", "2026-02-02 10:00", {"findings": "线索具体"})
+    act(fraud, "approve", "bob", "2026-02-03 10:00", {})
+    act(fraud, "propose_outcomes", "alice", "2026-02-24 10:00", {
+        "outcomes": "police_transfer,discipline_transfer", "suspected_crime": "true", "findings": "涉嫌诈骗罪",
+        "police_organ": "郑州市公安局", "crime_facts": "诈骗罪：虚构住院病历骗取医保基金38.6万元", "amount": "386000",
+        "discipline_body": "郑州市纪律检查委员会", "matters": "院长授意虚构住院病历，涉嫌职务违法"})
+    opened = act(fraud, "approve", "bob", "2026-02-24 11:00", {})["opened"]
+    (case,) = [o["case_id"] for o in opened if o["kind"] == kind]
+    steps, clock = (_TRANSFER_PATHS if kind == "transfer" else _REFERRAL_PATHS)[state]
+    for n, (trigger, actor, inputs) in enumerate(steps):
+        act(case, trigger, actor, f"2026-02-25 09:{n * 5:02d}", inputs)
+    if clock is not None:
+        assert _timer(svc, case, clock).status == "running", (kind, state, clock)
+    found[(kind, state)] = case
+    return case
 
 
 def test_every_system_trigger_is_covered():

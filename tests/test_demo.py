@@ -114,6 +114,16 @@ def test_demo_bureau_has_every_state_and_a_verified_audit_trail(fresh):
     waiting = [c for c in published if c["data"].get("window_from_service") and not c["timers"]]
     assert served and served[0]["timers"][0]["name"] == "objection_window"
     assert waiting and "尚未起算" in waiting[0]["objection_window"]
+    # A fraud case decided to go to the police has its transfer open, listed under it; a penalty that became final
+    # opened the subject's 失信 record by itself (states/penalty_decision.py, Henan measure Art. 10).
+    transfer_final = REGISTRY.procedure("transfer").final_states
+    open_transfers = [k for c in fresh.cases.list(kind="fraud", state="decided")
+                      for k in fresh.cases.show(c["id"])["children"]
+                      if k["kind"] == "transfer" and k["state"] not in transfer_final]
+    assert open_transfers
+    finals = [fresh.cases.show(c["id"]) for c in fresh.cases.list(kind="penalty_decision", state="final")]
+    assert finals and all(any(k["kind"] == "record" and k["relation"] == "linked" for k in p["children"])
+                          for p in finals)
     flagged = [o for o in out["overdue"] if o["flagged"]]
     assert flagged and all(fresh.cases.show(o["case_id"])["overdue"] for o in flagged)
     titles = {"objection": "异议处理超期督办通知", "repair": "信用修复处理超期督办通知",

@@ -34,8 +34,10 @@ from workflows.clock import frozen_at
 from workflows.errors import BadInput, Refused
 from workflows.services.deployment import font_settings
 
-NUMBER = re.compile(r"^郑医保(信评|信异|信评记|信异记|信记|信记录|信修|信修记|信修公|信约|信约记|督)〔20\d\d〕[1-9]\d*号$")
 DECLARED = {t.notice.template for p in PROCEDURES.values() for t in p.transitions}
+# 发文字号 (GB/T 9704 7.2.5): the prefix, a series every procedure declares, 〔year〕, a number without padding
+SERIES = sorted({t.notice.series for p in PROCEDURES.values() for t in p.transitions}, key=len, reverse=True)
+NUMBER = re.compile(rf"^郑医保({'|'.join(map(re.escape, SERIES))})〔20\d\d〕[1-9]\d*号$")
 
 
 def pdf_text(pdf: bytes, *args: str) -> str:
@@ -214,9 +216,13 @@ def test_remedies_on_every_decision_against_the_subject(story):
         # revoked repair's record disclosed again); never on a refusal of an objection or a dismissal, nor on a
         # repair not accepted or refused on review (nothing to execute).
         false_material = e["template"] == "repair/false_material.html.j2"
-        # a rectification order (责令限期整改) and a sanction decision put their measure into effect as well
-        ordered = e["template"] in ("rectification/order.html.j2", "rectification/sanctioned.html.j2")
-        assert ("不停止执行" in e["text"]) == (grade_d or false_material or ordered), (e["number"], e["template"])
+        # a rectification order (责令限期整改), a sanction decision and a penalty decision (行政处罚法 Art. 73) put
+        # their measure into effect as well
+        ordered = e["template"] in ("rectification/order.html.j2", "rectification/sanctioned.html.j2",
+                                    "penalty_decision/decision.html.j2")
+        # (a record in the file may note as a fact that a challenge suspends nothing, 行政处罚法 Art. 73)
+        if e["audience"] in ("subject", "public"):
+            assert ("不停止执行" in e["text"]) == (grade_d or false_material or ordered), (e["number"], e["template"])
         if grade_d:
             assert ("行政复议或者行政诉讼期间，上述评价结果不停止执行" in e["text"]
                     or "行政复议或者行政诉讼期间，更正后的评价结果不停止执行" in e["text"])
@@ -224,7 +230,8 @@ def test_remedies_on_every_decision_against_the_subject(story):
             assert "行政复议或者行政诉讼期间，上述决定不停止执行" in e["text"], e["number"]
         if ordered:
             assert ("行政复议或者行政诉讼期间，责令限期整改的要求不停止执行" in e["text"]
-                    or "行政复议或者行政诉讼期间，上述处理决定不停止执行" in e["text"]), e["number"]
+                    or "行政复议或者行政诉讼期间，上述处理决定不停止执行" in e["text"]
+                    or "行政复议或者行政诉讼期间，上述行政处罚决定不停止执行" in e["text"]), e["number"]
         if grade_d or false_material or ordered:
             assert "（《中华人民共和国行政复议法》第四十二条、《中华人民共和国行政诉讼法》第五十六条）" in e["text"]
 

@@ -480,18 +480,36 @@ def test_the_defence_period_running_out_lets_the_sanction_be_proposed(svc):
     assert "第四十四条" in body and "申请行政复议" in body
 
 
-def test_a_fraud_case_referral_is_recorded_and_opens_no_case(svc):
+def test_a_fraud_case_sanction_opens_a_fraud_case_linked_to_this_one(svc):
+    """The approval of the `fraud_case` sanction registers the clue of a fraud case (states/fraud.py) on the subject,
+    in the same transaction, linked to this case (source rectification_failed): its filing decision runs from then."""
     case = awaiting(svc)
     act(svc, case, "notify_defence", "alice", "2026-04-14 10:00", sanction="fraud_case")
     act(svc, case, "record_defence", "alice", "2026-04-15 10:00", statement="否认骗保", received="2026-04-15")
     act(svc, case, "propose_sanction", "alice", "2026-04-16 10:00", findings="涉嫌虚构医药服务，移送欺诈骗保案件办理")
-    before = len(svc.cases.list())
+    before = counts(svc)
     done = act(svc, case, "approve", "bob", "2026-04-16 15:00")
-    assert done.get("opened") is None and len(svc.cases.list()) == before - 1  # this case closed, nothing opened
-    referral = show(svc, case)["data"]["decision"]["referral"]
-    assert referral == {"to": "欺诈骗保案件办理程序", "recorded_on": "2026-04-16", "case_opened": False}
+    assert counts(svc)[0] == before[0] + 1  # the fraud case, in the same transaction
+    (fraud,) = done["opened"]
+    assert (fraud["kind"], fraud["state"]) == ("fraud", "clue")
+    assert [(c["id"], c["kind"], c["relation"]) for c in show(svc, case)["children"]] == [
+        (fraud["case_id"], "fraud", "linked")]
+    opened = show(svc, fraud["case_id"])
+    assert (opened["parent"], opened["source"], opened["rectification"]) == (case, "rectification_failed", case)
+    assert opened["subject_id"] == show(svc, case)["subject_id"]
+    assert "涉嫌虚构医药服务" in opened["data"]["facts"] and "未按约谈通知到场" in opened["data"]["facts"]
+    assert timer(svc, fraud["case_id"], "filing_decision")["status"] == "running"
+    assert "decision" in show(svc, case)["data"] and "referral" not in show(svc, case)["data"]["decision"]
     body = text(svc, done["notice"])
-    assert "移送本局欺诈骗保案件办理程序" in body and "尚未就此立案" in body
+    assert "移送本局欺诈骗保案件办理程序" in body and "作为欺诈骗保线索登记" in body and "决定是否立案调查" in body
+    registered = text(svc, show(svc, fraud["case_id"])["notices"][0]["number"])
+    assert f"约谈整改案件{case}移送" in registered
+    # a second clue for the same rectification case is refused
+    with frozen_at(at("2026-04-17 09:00")):
+        with pytest.raises(Refused) as info:
+            svc.cases.open("fraud", "alice", {"source": "rectification_failed", "facts": "重复登记",
+                                              "rectification_case": str(case)}, subject=subject(svc, "hospital"))
+    assert info.value.code == "FRAUD-SOURCE" and str(fraud["case_id"]) in info.value.message
 
 
 # -- the case ends when the 失信 behind it is lifted ------------------------------------------------------------

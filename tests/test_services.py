@@ -87,10 +87,14 @@ def test_show_names_related_cases_with_their_relation(svc, story):
     ev, obj = story["ev"]["case_id"], story["obj"]["case_id"]
     shown = svc.cases.show(ev)
     assert shown["parent"] is None and shown["entry"] is None
+    child = svc.cases.show(obj)
+    clocks = svc.registry.procedure("objection")
+    running = [{"name": t["name"], "label": clocks.timer(t["name"]).label, "side": t["side"], "last_day": t["last_day"],
+                "ends_at": t["ends_at"]} for t in child["timers"] if t["status"] == "running"]
+    assert running, "the objection's handling clock runs"
     assert shown["children"] == [{"id": obj, "kind": "objection", "state": story["obj"]["state"],
                                   "state_label": svc.registry.procedure("objection").state(story["obj"]["state"]).label,
-                                  "relation": "child"}]
-    child = svc.cases.show(obj)
+                                  "relation": "child", "timers": running}]
     assert child["parent"] == ev and child["children"] == []
 
 

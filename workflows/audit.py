@@ -71,3 +71,19 @@ SETTINGS_CHANGE_FIELDS = ("seq", "actor", "changed_at", "clock_overridden", "old
 
 def settings_change_hash(row: dict) -> str:
     return hashlib.sha256(canonical(row, SETTINGS_CHANGE_FIELDS).encode("utf-8")).hexdigest()
+
+
+# -- subject changes (workflows/store/people_repo.py records them, workflows/auditing.py checks them) --------
+#
+# A change of a registered subject's data (today its name, corrected by `evaluation import --update-names`)
+# is one row of `subject_changes`: `old` and `new` hold the changed fields as they were and became
+# ({"name": ...}), `reason` says why (the import file and row). Its hash is SHA-256 over the canonical JSON
+# of SUBJECT_CHANGE_FIELDS, `prev_hash` the previous change's hash (`""` for seq 1): one chain of their
+# own, seq 1, 2, 3... without gaps, over every subject.
+
+SUBJECT_CHANGE_FIELDS = ("seq", "subject_id", "actor", "changed_at", "clock_overridden", "old", "new", "reason",
+                         "prev_hash")
+
+
+def subject_change_hash(row: dict) -> str:
+    return hashlib.sha256(canonical(row, SUBJECT_CHANGE_FIELDS).encode("utf-8")).hexdigest()

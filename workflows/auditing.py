@@ -16,10 +16,12 @@ PostgreSQL). Tamper-evident where it cannot (an attacker with DDL rights drops t
   leaves a hole even before the first checkpoint;
 * a change of the deployment's identity once cases exist (department, prefix, remedies bodies) is a
   row of `settings_changes`, chained like the log (workflows/deployment.py records it); the last one
-  must match the deployment in force, and every prefix numbers were taken under must be known to it.
+  must match the deployment in force, and every prefix numbers were taken under must be known to it;
+* a change of a registered subject's name is a row of `subject_changes`, chained the same way
+  (workflows/store/people_repo.py records it); each subject's name in force must be its last change's.
 
-Migrations 0003 and 0006 put the same triggers on `notice_pdfs`, `notice_services`, `archive_entries`,
-`archive_status` and `settings_changes`; `verify` warns when any is missing (APPEND_ONLY_TABLES).
+Migrations 0003, 0006 and 0008 put the same triggers on `notice_pdfs`, `notice_services`, `archive_entries`,
+`archive_status`, `settings_changes`, `subject_changes` and `sealed_inputs`; `verify` warns when any is missing (APPEND_ONLY_TABLES).
 
 `verify` streams every table in (case, seq) order through server-side cursors, holding one case at
 a time: memory stays flat however long the log is. It reports the first broken link
@@ -51,11 +53,13 @@ from .audit import (
     CHAINED_FIELDS,
     CHECKPOINT_FIELDS,
     SETTINGS_CHANGE_FIELDS,
+    SUBJECT_CHANGE_FIELDS,
     checkpoint_hash,
     head_line,
     instant,
     row_hash,
     settings_change_hash,
+    subject_change_hash,
 )
 from .errors import BadInput, Conflict, no_such_case
 from .errors import Refused as RefusedError
@@ -67,13 +71,16 @@ from .store.tables import (
     notices,
     number_sequences,
     settings_changes,
+    subject_changes,
+    subjects,
     transitions,
 )
 
 # Every table with append-only triggers, by migration: 0002 the log, notices and seals; 0003 the stored
-# PDFs and service records; 0006 the credit archive, its status rows and the settings changes.
+# PDFs and service records; 0006 the credit archive, its status rows and the settings changes; 0008 the
+# subject changes; 0009 the sealed inputs (a reporter's identity).
 APPEND_ONLY_TABLES = ("transitions", "notices", "checkpoints", "checkpoint_heads", "notice_pdfs", "notice_services",
-                      "archive_entries", "archive_status", "settings_changes")
+                      "archive_entries", "archive_status", "settings_changes", "subject_changes", "sealed_inputs")
 IDENTITY_KEYS = ("department_name", "number_prefix", "reconsideration_body", "court")  # = repo.DEPLOYMENT_KEYS
 EXPORT_COLUMNS = ("id",) + CHAINED_FIELDS + ("hash",)
 JSON_COLUMNS = ("inputs", "rules", "timer_effects")
@@ -266,7 +273,8 @@ class _Report:
         self.first: tuple[tuple, Break] | None = None
         self.count = 0
         self.pass_kept = 0
-        self.checked = {"cases": 0, "rows": 0, "notices": 0, "checkpoints": 0, "settings_changes": 0}
+        self.checked = {"cases": 0, "rows": 0, "notices": 0, "checkpoints": 0, "settings_changes": 0,
+                        "subject_changes": 0}
         self.warnings: list[str] = []
         self.issued = 0  # log rows that name a notice
         self.linked = 0  # notices whose log row names them with their hash
@@ -307,6 +315,8 @@ def verify(db: DbEngine, checkpoint_file: str | Path | None = None) -> dict:
             _numbering_pass(conn, report)
             report.start_pass()
             _settings_pass(conn, report)
+            report.start_pass()
+            _subject_changes_pass(conn, report)
     finally:
         if fh is not None:
             fh.close()
@@ -571,6 +581,53 @@ def _settings_pass(conn: Connection, report: _Report) -> None:
             report.add(Break(None, None, "settings_unrecorded", f"notices are numbered with the prefix {prefix}, which no "
                              "recorded setting ever had: a change of the prefix was not recorded (or its records were "
                              "deleted)", ", ".join(sorted(prefixes)) or None, prefix))
+
+
+def _subject_changes_pass(conn: Connection, report: _Report) -> None:
+    """The subject changes (workflows/store/people_repo.py): one chain, seq 1, 2, 3... without gaps; each
+    change's `old` what the subject's previous change made it; each changed subject's fields in force what
+    its last change recorded (else a change was made without a record, or its record was deleted)."""
+    prev_hash, last_seq = "", 0
+    latest: dict[int, tuple[int, dict]] = {}  # subject -> (seq, its fields after its changes so far)
+    for r in _stream(conn, select(subject_changes).order_by(subject_changes.c.seq, subject_changes.c.id)):
+        report.checked["subject_changes"] += 1
+        row = {f: getattr(r, f) for f in SUBJECT_CHANGE_FIELDS}
+        where = f"subject change #{r.seq} ({instant(r.changed_at)}, by {r.actor}, subject {r.subject_id})"
+        if r.seq > last_seq + 1:
+            report.add(Break(None, last_seq + 1, "subject_change_missing", f"subject change(s) #{last_seq + 1}.."
+                             f"#{r.seq - 1} are missing (the changes go from #{last_seq} to #{r.seq}): a record was "
+                             "deleted", str(last_seq + 1), str(r.seq)))
+        elif r.seq <= last_seq:
+            report.add(Break(None, r.seq, "subject_change_order", f"subject change #{r.seq} after #{last_seq}",
+                             str(last_seq + 1), str(r.seq)))
+        computed = subject_change_hash(row)
+        if computed != r.hash:
+            report.add(Break(None, r.seq, "subject_change_hash", f"{where}: its content does not match its hash: "
+                             "it was edited", r.hash, computed))
+        elif r.seq == last_seq + 1 and r.prev_hash != prev_hash:
+            report.add(Break(None, r.seq, "subject_change_chain", f"{where}: prev_hash does not match the hash of "
+                             f"change #{last_seq}: the chain was broken here", prev_hash, r.prev_hash))
+        before = latest.get(r.subject_id)
+        if before is not None and isinstance(r.old, dict):
+            known = {k: before[1][k] for k in r.old if k in before[1]}
+            if known != {k: r.old[k] for k in known}:
+                report.add(Break(None, r.seq, "subject_change_continuity", f"{where}: its old values are not what "
+                                 f"change #{before[0]} of the same subject made them: a change in between was not "
+                                 "recorded", _json(known), _json({k: r.old[k] for k in known})))
+        fields = dict(before[1]) if before is not None else {}
+        if isinstance(r.new, dict):
+            fields.update(r.new)
+        latest[r.subject_id] = (r.seq, fields)
+        prev_hash, last_seq = r.hash, r.seq
+    ids = sorted(latest)
+    for i in range(0, len(ids), 500):
+        for s in conn.execute(select(subjects).where(subjects.c.id.in_(ids[i:i + 500])).order_by(subjects.c.id)):
+            seq, fields = latest[s.id]
+            current = {k: getattr(s, k) for k in fields if k in s._fields}
+            if current != {k: fields[k] for k in current}:
+                report.add(Break(None, seq, "subject_change_current", f"subject {s.id}: its data differ from what its "
+                                 f"last recorded change #{seq} made them: a change was made without a record, or its "
+                                 "record was deleted", _json({k: fields[k] for k in current}), _json(current)))
 
 
 def _json(value) -> str:

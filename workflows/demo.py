@@ -183,8 +183,10 @@ class Stage:
     Time: `day(n)` is W(n), `when(n, "09:30")` an instant of it, `at(n, "09:30")` (or `at(instant)`) the
     instant the steps planned inside it happen at. Cast: `subject(key)`. Steps (planned, played later in
     time order): `open(kind, actor, inputs, subject=|parent=|entry=, note=)` returns a `Case`;
-    `act(case, trigger, actor, inputs)`; `serve(case_or_number, method, on, actor)` records service of
-    a notice (a `Case`: the notice its opening issued); `sweep(as_of)` runs the deadline sweep;
+    `act(case, trigger, actor, inputs)`; `opened(case, kind)` the `Case` of `kind` a step on `case` opens
+    (a fraud case's approval opens its penalty decision), known once that step has played;
+    `serve(case_or_number, method, on, actor)` records service of a notice (a `Case`: the notice its
+    opening issued); `sweep(as_of)` runs the deadline sweep;
     `entry(case)` names the archive entry in use that `case` collected, for `open(..., entry=)`."""
 
     def __init__(self, services, today: date, cast: dict[str, Subject]):
@@ -199,6 +201,7 @@ class Stage:
         self._steps: list[_Step] = []
         self._instant: datetime | None = None
         self._sweeps: set[datetime] = set()
+        self._awaited: list[tuple[Case, Case]] = []  # (case, the case of a kind a step on it opens)
 
     # -- time ------------------------------------------------------------------------------------------------
 
@@ -256,8 +259,27 @@ class Stage:
     def act(self, case: Case, trigger: str, actor: str, inputs: dict | None = None) -> None:
         if trigger not in self._procedure(case.kind).triggers:
             raise CreditflowError(f"demo scene {self.scene}: {case.kind} declares no trigger {trigger!r}")
-        self._plan(f"{trigger} on a {case.kind} case",
-                   lambda: self.services.cases.act(self._id(case), trigger, actor, dict(inputs or {})))
+        def run():
+            out = self.services.cases.act(self._id(case), trigger, actor, dict(inputs or {}))
+            taken = {c.id for _, c in self._awaited}
+            for opener, child in self._awaited:
+                if opener is case and child.id is None:
+                    found = next((o for o in out.get("opened") or [] if o["kind"] == child.kind
+                                  and o["case_id"] not in taken), None)
+                    if found is not None:
+                        child.id, child.notice = found["case_id"], found["notice"]
+                        taken.add(child.id)
+
+        self._plan(f"{trigger} on a {case.kind} case", run)
+
+    def opened(self, case: Case, kind: str, note: str = "") -> Case:
+        """The case of `kind` that a later-played step on `case` opens (its id is known once that step has played):
+        a scene acts on it like on a case it opened itself."""
+        self._procedure(kind)
+        child = Case(kind, note, {}, case.subject)
+        self.cases.append(child)
+        self._awaited.append((case, child))
+        return child
 
     def serve(self, notice: Case | str, method: str, on: date, actor: str) -> None:
         def run():

@@ -15,7 +15,9 @@ from . import aliases as aliases_cmd
 from . import calendar as calendar_cmd
 from . import audit as _audit_cmd  # noqa: F401  (adds verify, checkpoint, export to `audit`)
 from . import cases as cases_cmd
+from . import imports as imports_cmd
 from .demo import demo as demo_cmd
+from . import exports as exports_cmd
 from . import records as records_cmd
 from . import policy as policy_cmd
 from . import procedures as procedures_cmd
@@ -34,6 +36,7 @@ app.command("init")(cases_cmd.init)
 app.add_typer(cases_cmd.user_app, name="user")
 app.add_typer(cases_cmd.subject_app, name="subject")
 app.add_typer(aliases_cmd.evaluation_app)  # `evaluation publish`: the documented alias (aliases.py)
+aliases_cmd.evaluation_app.command("import")(imports_cmd.evaluation_import)  # a year's results at once (imports.py)
 app.add_typer(records_cmd.app)  # `record add|list|revoke`: 失信 records (records.py)
 app.add_typer(cases_cmd.case_app, name="case")
 app.add_typer(cases_cmd.audit_app, name="audit")
@@ -45,6 +48,8 @@ app.add_typer(policy_cmd.app, name="policy")
 app.command("serve")(serve_cmd.serve)
 app.command("deploy")(serve_cmd.deploy)
 app.command("demo")(demo_cmd)
+app.add_typer(exports_cmd.export_app)  # `export results|d-list|worklist|statistics` (exports.py)
+app.add_typer(exports_cmd.report_app)  # `report monthly` (exports.py)
 
 
 @app.callback()

@@ -12,25 +12,81 @@ from .output import emit
 app = typer.Typer(help="Working-day calendar and legal deadlines.", no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-FromOpt = Annotated[str, typer.Option("--from", help="Start day YYYY-MM-DD (not counted).")]
+FromOpt = Annotated[str, typer.Option("--from", help=(
+    "Start day YYYY-MM-DD (not counted); with --hours the instant with its offset, e.g. 2026-09-30T15:00:00+08:00."))]
+WorkingDaysOpt = Annotated[Optional[int], typer.Option("--working-days")]
+DaysOpt = Annotated[Optional[int], typer.Option("--days")]
+MonthsOpt = Annotated[Optional[int], typer.Option("--months")]
+HoursOpt = Annotated[Optional[int], typer.Option("--hours", help="N hours from the instant to the instant (never moved).")]
+
+HOURS_ARTICLE = "民法典第二百零一条第二款"
 
 
-def _period(start: str, working_days, days, months, allow_months: bool = True):
-    from calendars import compute
+def _start_instant(value: str):
+    """The instant an hour period runs from: ISO 8601 with its UTC offset (a day alone says no time)."""
+    from datetime import date, datetime
+
+    from ..errors import BadInput
+
+    text = value.strip()
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        raise BadInput(f"--from {text}：按小时计算的期间自某一时刻起算（{HOURS_ARTICLE}），只有日期无法确定起算时刻；"
+                       "请写明时刻和时区，如 --from 2026-09-30T15:00:00+08:00", code="bad_instant")
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"--from {text!r} 不是 ISO 8601 时刻；请写成如 2026-09-30T15:00:00+08:00 的形式",
+                       code="bad_instant") from None
+    if instant.tzinfo is None:
+        raise BadInput(f"--from {text} 没有时区；请加上时区，如 2026-09-30T15:00:00+08:00", code="bad_instant")
+    return instant
+
+
+def _refuse_instant_for_days(value: str, unit: str) -> None:
+    """A period of days, working days or months starts from a day (the day itself not counted), not an instant."""
+    from datetime import datetime
+
+    from ..errors import BadInput
+
+    text = value.strip()
+    if len(text) <= 10:
+        return  # a day, or not a date at all (the calendar says so)
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return
+    option = {"working_days": "--working-days", "days": "--days", "months": "--months"}[unit]
+    raise BadInput(f"--from {text} 是一个时刻：{option} 的期间自某一日起算，开始的当日不计入（民法典第二百零一条第一款）；"
+                   f"请只写日期，如 --from {text[:10]}；按小时计算请用 --hours", code="bad_date")
+
+
+def _period(start: str, working_days, days, months, hours=None):
+    from calendars import compute, hours_period
 
     from ..errors import BadInput
     from ..settings import calendar
 
-    given = [(u, v) for u, v in (("working_days", working_days), ("days", days), ("months", months)) if v is not None]
+    given = [(u, v) for u, v in (("working_days", working_days), ("days", days), ("months", months),
+                                 ("hours", hours)) if v is not None]
     if len(given) != 1:
-        units = "--working-days N, --days N" + (" or --months N" if allow_months else "")
-        raise BadInput(f"give exactly one period length: {units}")
+        raise BadInput("give exactly one period length: --working-days N, --days N, --months N or --hours N")
     unit, amount = given[0]
+    if unit == "hours":
+        instant = _start_instant(start)
+        cal = calendar()
+        return cal, hours_period(cal, instant, amount)
+    _refuse_instant_for_days(start, unit)
     cal = calendar()
     return cal, compute(cal, start, unit, amount)
 
 
 def _deadline_text(p) -> str:
+    if p.unit == "hours":
+        return f"{p.to_dict()['ends_at']} 届满（按小时计算，自 {p.to_dict()['from']} 起 {p.amount} 小时，不因节假日顺延）"
     flag = "（含未经国务院通知确认的年份，为暂定日期）" if p.provisional else ""
     return f"{p.last_day.isoformat()}  截止于 {p.ends_at.isoformat()}{flag}"
 
@@ -38,33 +94,36 @@ def _deadline_text(p) -> str:
 @app.command()
 def deadline(
     start: FromOpt,
-    working_days: Annotated[Optional[int], typer.Option("--working-days")] = None,
-    days: Annotated[Optional[int], typer.Option("--days")] = None,
-    months: Annotated[Optional[int], typer.Option("--months")] = None,
+    working_days: WorkingDaysOpt = None,
+    days: DaysOpt = None,
+    months: MonthsOpt = None,
+    hours: HoursOpt = None,
     as_json: JsonOpt = False,
 ):
-    """The last day of a period and the instant it ends (24:00 Asia/Shanghai)."""
-    _, p = _period(start, working_days, days, months)
+    """The last day of a period and the instant it ends (24:00 Asia/Shanghai; an hour period: its end instant)."""
+    _, p = _period(start, working_days, days, months, hours)
     emit(p.to_dict(), as_json, lambda: _deadline_text(p))
 
 
 @app.command()
 def explain(
     start: FromOpt,
-    working_days: Annotated[Optional[int], typer.Option("--working-days")] = None,
-    days: Annotated[Optional[int], typer.Option("--days")] = None,
-    months: Annotated[Optional[int], typer.Option("--months")] = None,
+    working_days: WorkingDaysOpt = None,
+    days: DaysOpt = None,
+    months: MonthsOpt = None,
+    hours: HoursOpt = None,
     as_json: JsonOpt = False,
 ):
-    """Every day from the start to the last day: counted or not, and why."""
+    """Every day from the start to the last day: counted or not, and why (an hour period: the hours of each day)."""
     from calendars import explain as explain_period
 
-    cal, p = _period(start, working_days, days, months)
+    cal, p = _period(start, working_days, days, months, hours)
     e = explain_period(cal, p)
 
     def text() -> str:
         lines = [f"{d.date.isoformat()}  {'计入' if d.counted else '不计'}  {d.label}" for d in e.days]
-        return "\n".join(lines + [f"期间最后一日：{_deadline_text(p)}"])
+        last = "期间届满" if p.unit == "hours" else "期间最后一日"
+        return "\n".join(lines + [f"{last}：{_deadline_text(p)}"])
 
     emit(e.to_dict(), as_json, text)
 

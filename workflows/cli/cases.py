@@ -400,6 +400,24 @@ def case_actions(case_id: CaseArg, actor: AsOpt, as_json: JsonOpt = False):
     emit({"case_id": case_id, "actions": actions}, as_json, text)
 
 
+@case_app.command("reporter")
+def case_reporter(case_id: CaseArg, actor: AsOpt, as_json: JsonOpt = False):
+    """The case's sealed entries (a reporter's identity), for a user its procedure lets read them: the reading
+    is itself a transition of the case, logged and recorded (查阅记录) in the same transaction."""
+    out = svc().cases.read_sealed(case_id, actor)
+
+    def text() -> str:
+        head = f"案件 {out['case_id']} 保密登记事项（本次查阅已记入案卷，查阅记录 {out['notice']}）："
+        if not out["sealed"]:
+            return head + "无"
+        return "\n".join([head] + [f"  {e['label']}：{e['value']}（{e['recorded_at']} 由 {e['recorded_by']} 登记）"
+                                    for e in out["sealed"]])
+
+    emit({"case_id": out["case_id"], "notice": out["notice"],
+          "sealed": [{k: e[k] for k in ("name", "label", "value", "sha256", "recorded_at")} for e in out["sealed"]]},
+         as_json, text)
+
+
 # Timer status as a handler says it (the JSON keeps the codes).
 TIMER_STATUS = {"running": "计算中", "suspended": "中止计算", "stopped": "已停止", "fired": "已届满"}
 
@@ -439,6 +457,13 @@ def case_show(case_id: CaseArg, as_json: JsonOpt = False):
                   f"最后一日 {t['last_day']}" + ("（暂定）" if t["provisional"] else "")
                   for t in out["timers"]]
         lines += [f"  文书 {n['number']} {n['title']}（{n['issued_at']}）" for n in out["notices"]]
+        for c in out["children"]:
+            proc = _procedure(services.registry, c["kind"])
+            relation = "下级案件" if c["relation"] == "child" else "关联案件"
+            clocks = "；".join(f"{t['label']}至 {t['last_day']}" + (f"（{t['ends_at']} 届满）" if t["ends_at"][11:19] != "00:00:00"
+                                                                  else "") for t in c["timers"])
+            lines.append(f"  {relation} {c['id']} {proc.label if proc else c['kind']}：{c['state_label']}"
+                         + (f"，{clocks}" if clocks else ""))
         return "\n".join(lines)
 
     emit(out, as_json, text)
@@ -452,8 +477,10 @@ def case_explain(
 ):
     """Every day a case's deadline counted or skipped, and why."""
     out = svc().cases.explain_timer(case_id, timer)
+    end = (f"期间届满：{out['ends_at']}（按小时计算，自 {out['from']} 起 {out['hours']} 小时，不因节假日顺延）"
+           if out["unit"] == "hours" else f"最后一日：{out['last_day']}（截止 {out['ends_at']}）")
     emit(out, as_json, lambda: "\n".join(f"{d['date']}  {'计入' if d['counted'] else '不计'}  {d['label']}" for d in out["days"])
-         + f"\n最后一日：{out['last_day']}（截止 {out['ends_at']}）")
+         + f"\n{end}")
 
 
 @case_app.command("list")

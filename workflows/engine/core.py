@@ -35,11 +35,12 @@ from .. import clock
 from ..audit import row_hash
 from ..auditing import refuse_read_only
 from ..deployment import require_for_notice
-from ..errors import BadInput, Conflict, no_such_case
+from ..errors import BadInput, Conflict, CreditflowError, no_such_case
 from ..errors import Refused as RefusedError
 from ..inputs import parse_inputs, to_json
 from ..store import archive as archive_repo
-from ..store import hot, repo
+from ..store import hot, repo, sealed_repo
+from ..store.people_repo import subject_by_identifier
 from ..store.tables import cases, notices, transitions
 from . import records
 from .notice import addressee, notice_context
@@ -104,6 +105,7 @@ class _Step:
     rules: list = None
     inputs: dict = None
     raw: dict = None
+    sealed: dict = field(default_factory=dict)  # name -> sealed_repo.Sealed: this transition's sealed inputs
 
 
 def _timer_view(row) -> TimerView:
@@ -113,6 +115,26 @@ def _timer_view(row) -> TimerView:
 def _view(row, timer_rows) -> CaseView:
     return CaseView(row.id, row.kind, row.state, row.version, dict(row.data), row.subject_id,
                     {t.name: _timer_view(t) for t in timer_rows})
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
+
+
+def _refuse_sealed_copies(step: _Step, data: dict, archive: list) -> None:
+    """A declaration bug, caught before anything is stored: an effect copied a sealed value (this transition's,
+    or one it read with `ctx.sealed`) into the case's data or an archive entry."""
+    values = {s.value for s in step.sealed.values()} | step.ctx.sealed_read
+    if values and any(isinstance(v, str) and v in values for v in _leaves([data, archive])):
+        raise CreditflowError(f"{step.proc.label}“{step.t.label}”：保密登记的内容不得写入案件数据或信用档案，"
+                              "本次办理未执行；请联系系统管理员修正程序声明", code="sealed_copied")
 
 
 def _refused(r: Refusal) -> RefusedError:
@@ -287,6 +309,14 @@ class Engine:
             rows = repo.cases_of_subject(conn, subject_id, kind) if subject_id is not None else []
             return [_view(r, repo.timers_of(conn, r.id)) for r in rows if r.id != own]
 
+        def load_sealed(name):
+            found = sealed_repo.latest(conn, case_view.id, name) if case_view is not None else None
+            return found.value if found is not None else None
+
+        def find_subject(identifier):
+            found = subject_by_identifier(conn, identifier)
+            return found.id if found is not None else None
+
         s = step.subject
         subject = SubjectView(s.id, s.name, s.subject_type, s.subject_type not in INSTITUTION_TYPES) if s else None
         today = clock.today(now)
@@ -295,7 +325,8 @@ class Engine:
                        load_siblings=load_siblings, load_children=load_children, load_entry=load_entry,
                        subject=subject, cause=step.req.caused_by, event=event,
                        policy_on=lambda day: self._policy(proc, day), profile_on=self.schedule.in_force,
-                       load_subject_cases=load_subject_cases)
+                       load_subject_cases=load_subject_cases, load_sealed=load_sealed, find_subject=find_subject,
+                       sealed_now={name: v.value for name, v in step.sealed.items()})
 
     # -- the transition ----------------------------------------------------------------------------
 
@@ -311,6 +342,13 @@ class Engine:
                 specs.setdefault(spec.name, spec)
         raw = dict(req.inputs)
         inputs = parse_inputs(tuple(specs.values()), raw, req.trigger)
+        # A sealed input leaves the inputs here: guards, effects, notices and the log see its reference only
+        # (its row id is filled in when the transition is written), and the raw value is dropped.
+        for name in [n for n, spec in specs.items() if spec.sealed]:
+            raw.pop(name, None)
+            if name in inputs:
+                step.sealed[name] = sealed_repo.Sealed.of(name, inputs[name])
+                inputs[name] = step.sealed[name].reference(None)
         now = req.effective_at or clock.now()
         event = records.service_event(conn, row, inputs) if req.trigger == SERVED_TRIGGER else None
         case_view = _view(row, step.timer_rows) if row is not None else None
@@ -359,7 +397,6 @@ class Engine:
     def _write(self, conn, step: _Step, state: str, actor: Actor, now: datetime) -> Outcome:
         proc, t, ctx, row, req, inputs = step.proc, step.t, step.ctx, step.row, step.req, step.inputs
         dest = t.dest or state
-        data, archive, archive_changes, overdue = self._effects(step)
         if row is None:
             case_id = conn.execute(_INSERT_CASE, dict(
                 kind=proc.kind, declaration_version=proc.version, state=dest, version=0, parent_id=step.parent_id,
@@ -368,6 +405,14 @@ class Engine:
             version, seq, prev_hash = 0, 0, ""
         else:
             case_id, version, seq, prev_hash = row.id, row.version, row.log_seq, row.chain_head
+        # Sealed values go to their own append-only table first (the log row refers to them by id); a refusal
+        # or conflict later in this transition rolls them back with the rest.
+        for name, sealed in step.sealed.items():
+            row_id = sealed_repo.add(conn, case_id=case_id, seq=seq + 1, sealed=sealed, recorded_at=clock.real_now(),
+                                     recorded_by=actor.name)
+            inputs[name]["sealed"] = row_id
+        data, archive, archive_changes, overdue = self._effects(step)
+        _refuse_sealed_copies(step, data, archive)
         timers_after, timer_writes, timer_log = self._timers(step, case_id, data, closing=dest in proc.final_states)
         case_after = CaseView(case_id, proc.kind, dest, version + 1, data, step.subject_id,
                               {name: _timer_view(v) for name, v in timers_after.items()})
@@ -382,10 +427,11 @@ class Engine:
         issued_at = clock.now()
         issued_on = clock.today(issued_at)
         subject = step.subject if step.subject is not None else repo.subject_row(conn, step.subject_id)
+        addressed_to = addressee(t.notice, subject, settings, ctx)
         context = notice_context(conn, calendar=self.calendar, proc=proc, t=t, settings=settings,
                                  number=NUMBER_PLACEHOLDER, issued_at=issued_at, subject=subject,
                                  case_after=case_after, timers_after=timers_after, from_state=state, ctx=ctx,
-                                 inputs=inputs, actor=actor)
+                                 inputs=inputs, actor=actor, addressed_to=addressed_to)
         draft = render(t.notice.template, context)
         number, n = repo.next_notice_number(conn, settings, t.notice.series, issued_on.year)
         rendered = draft.numbered(NUMBER_PLACEHOLDER, number)
@@ -412,7 +458,7 @@ class Engine:
         writes.append(hot.Call(_INSERT_NOTICE, dict(
             number=number, department=settings["number_prefix"], series=t.notice.series, year=issued_on.year, seq=n,
             case_id=case_id, transition_seq=seq + 1, template=t.notice.template, title=context["notice"]["title"],
-            audience=t.notice.audience, addressee=addressee(t.notice.audience, subject, settings),
+            audience=t.notice.audience, addressee=addressed_to,
             html=rendered.html, text=rendered.text, content_hash=rendered.content_hash, issued_at=issued_at)))
         writes.append(hot.Call(_INSERT_LOG, log))
         if hot.run(conn, writes, guard=True)[0].rowcount != 1:

@@ -1,11 +1,12 @@
-"""What a notice's template sees: the department, the notice, the subject, the case after the
-transition, its deadlines, the inputs, the cause and the procedure's own names (`notice_context`).
+"""What a notice's template sees: the department, the notice (with its addressee), the subject, the case
+after the transition, its deadlines, the inputs, the cause and the procedure's own names (`notice_context`).
 
 Related cases are loaded only when a template looks at them (most never do).
 """
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 
 from calendars import SHANGHAI, Clock
@@ -13,8 +14,11 @@ from states.identifiers import INSTITUTION_TYPES, SUBJECT_TYPES
 from states.spec import NEW
 
 from .. import clock
+from ..errors import BadInput
 from ..inputs import to_json
 from ..store import repo
+
+ADDRESSEE_LENGTH = 256  # the notices table's addressee column
 
 
 def deadlines(calendar, timers, today: date) -> dict:
@@ -30,7 +34,7 @@ def deadlines(calendar, timers, today: date) -> dict:
 
 
 def notice_context(conn, *, calendar, proc, t, settings, number, issued_at, subject, case_after, timers_after,
-                   from_state, ctx, inputs, actor) -> dict:
+                   from_state, ctx, inputs, actor, addressed_to: str) -> dict:
     issued_on = clock.today(issued_at)
 
     def parent():
@@ -47,6 +51,7 @@ def notice_context(conn, *, calendar, proc, t, settings, number, issued_at, subj
                        "fonts": {k[5:]: v for k, v in settings.items() if k.startswith("font_") and v}},
         "notice": {"number": number, "title": t.notice.title_for(proc.conditions, ctx), "audience": t.notice.audience,
                    "series": t.notice.series, "issued_on": issued_on, "against_subject": t.notice.against_subject,
+                   "addressee": addressed_to,
                    "issued_at": issued_at.astimezone(SHANGHAI).replace(microsecond=0).isoformat(),
                    "effective_on": ctx.today},
         "subject": {"name": subject.name, "identifier": subject.identifier, "type": subject.subject_type,
@@ -98,7 +103,26 @@ class Lazy:
         return bool(self._get())
 
 
-def addressee(audience: str, subject, settings) -> str:
+def addressee(notice, subject, settings, ctx) -> str:
+    """Who the notice is addressed to (主送): the body its declaration names (`Notice.addressee`, asked with the
+    case as the transition leaves it), else by its audience."""
+    if notice.addressee is not None:
+        after = copy.copy(ctx)  # the same transition, but `data` is the case's data after its effects
+        if ctx.after is not None:
+            after.case = ctx.after
+        try:
+            name = notice.addressee(after)
+        except (KeyError, TypeError, AttributeError) as exc:
+            name, missing = None, exc
+        else:
+            missing = None
+        name = name.strip() if isinstance(name, str) else ""
+        if not name or len(name) > ADDRESSEE_LENGTH:
+            why = f"（缺少 {missing}）" if missing is not None else ""
+            raise BadInput(f"《{notice.title}》须写明主送机关，但本次办理未能确定{why}；请先在案件中登记接收机关的全称"
+                           f"（不超过 {ADDRESSEE_LENGTH} 个字符）后再办理", code="no_addressee")
+        return name
+    audience = notice.audience
     if audience == "subject":
         return subject.name
     if audience == "public":

@@ -12,6 +12,7 @@ from calendars import SHANGHAI
 from .. import clock
 from ..errors import BadInput
 from ..store import archive as archive_repo
+from ..store import repo
 from ..store.tables import notice_services, notices, transitions
 
 
@@ -19,28 +20,41 @@ def write_archive(conn, effective_on: date, subject_id: int, target_id: int | No
                   entries: list[dict], changes: list[dict], now: datetime) -> None:
     """Append the transition's archive entries, and the status rows of the entries they supersede or
     the effects mark (append-only: a correction is a new entry, never an edit). `target_id`: the entry
-    the case is about, for the `{"scope": "target"}` selector."""
+    the case is about, for the `{"scope": "target"}` selector. An entry (and a status change's selection) is on
+    `subject_id` (the case's subject) unless it names another registered subject as its "subject_id"."""
     new_ids: set[int] = set()
 
-    def chosen(selector):
-        return archive_repo.select_entries(conn, subject_id=subject_id, case_id=case_id, selector=selector,
+    def chosen(selector, on=subject_id):
+        return archive_repo.select_entries(conn, subject_id=on, case_id=case_id, selector=selector,
                                            collected_by=collected_by, today=effective_on, exclude=new_ids,
                                            target_id=target_id)
 
     for change in changes:
-        for old in chosen(change):
+        for old in chosen(change, _subject(conn, change, subject_id)):
             archive_repo.add_status(conn, entry_id=old.id, status=change["status"], by_entry_id=None,
                                     case_id=case_id, effective_on=effective_on, reason=change["reason"],
                                     created_at=now)
     for entry in entries:
-        entry_id = archive_repo.add_entry(conn, subject_id=subject_id, case_id=case_id, collected_by=collected_by,
+        # An entry may be on another registered subject ("subject_id": e.g. the good information of a reporter
+        # whose report the case confirmed, Henan measure Art. 10).
+        on = _subject(conn, entry, subject_id)
+        entry_id = archive_repo.add_entry(conn, subject_id=on, case_id=case_id, collected_by=collected_by,
                                           entry=entry, created_at=now)
         new_ids.add(entry_id)
         for selector in entry.get("supersedes", ()):
-            for old in chosen(selector):
+            for old in chosen(selector, on):  # what it supersedes is on the same subject as the entry
                 archive_repo.add_status(conn, entry_id=old.id, status="superseded", by_entry_id=entry_id,
                                         case_id=case_id, effective_on=effective_on, reason=selector["reason"],
                                         created_at=now)
+
+
+def _subject(conn, item: dict, default: int) -> int:
+    """The subject an archive entry or status change is on: its "subject_id" (a registered subject), else the case's."""
+    on = item.get("subject_id", default)
+    if on != default and (not isinstance(on, int) or isinstance(on, bool) or repo.subject_row(conn, on) is None):
+        raise BadInput(f"信用档案记录所属的信用主体 {on!r} 未登记；请先用 creditflow subject add 登记该主体",
+                       code="unknown_subject")
+    return on
 
 
 def service_event(conn, row, inputs: dict) -> dict:

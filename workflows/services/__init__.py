@@ -11,6 +11,8 @@ the areas:
 * `svc.documents`: notices after issue: show, PDF, service, correction (documents.py)
 * `svc.sweep`: the deadline sweep, incidents, new calendar data (sweep.py)
 * `svc.audit`: a case's log, verification, checkpoints, exports (audit.py)
+* `svc.exports`, `svc.reports`: the lists and statistics a bureau files, the monthly report (exports.py, reports.py)
+* `svc.imports`: a year's scored results from a spreadsheet, validated whole, then published (imports.py)
 
 `svc.schedule` is the policy in force by date with the settings file's overrides (policy.py).
 """
@@ -33,7 +35,10 @@ from .audit import AuditService
 from .cases import CaseService
 from .deployment import DeploymentService
 from .documents import DocumentService
+from .exports import ExportService
+from .imports import ImportService
 from .policy import deployment_schedule
+from .reports import ReportService
 from .sweep import SweepService
 
 __all__ = ["AuditService", "CaseService", "DeploymentService", "DocumentService", "Services", "SweepService"]
@@ -50,6 +55,9 @@ class Services:
                                             settings_changed=self._settings_changed)
         self.cases = CaseService(self.uow, self._engine, registry)
         self.documents = DocumentService(self.uow, self._engine)
+        self.exports = ExportService(self.uow, self._engine, registry)
+        self.reports = ReportService(self.uow, self._engine, registry)
+        self.imports = ImportService(self.uow, self._engine, registry)
         self.sweep = SweepService(self.uow, self._engine, registry, self.audit, settings,
                                   sqlite=db.dialect.name == "sqlite")
 

@@ -6,17 +6,18 @@ name: kinds, opening triggers, states and timers come from the registry.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
-from calendars import Clock, compute, end_of_day, explain, explain_clock
+from calendars import Clock, compute, end_of_day, explain, explain_clock, hours_period
 from calendars.explain import explain_until
 from states.registry import Registry, UnknownProcedure
+from states.spec import SEALED_READ_TRIGGER
 
 from .. import clock
 from ..engine import Engine, Request
-from ..errors import BadInput
+from ..errors import BadInput, CreditflowError, Refused
 from ..inputs import choose
-from ..store import cases_repo, notices_repo, repo
+from ..store import cases_repo, notices_repo, repo, sealed_repo
 from ..store.uow import UnitOfWork
 from .common import outcome_dict, require_case, resolve_subject, timer_dict
 
@@ -55,6 +56,33 @@ class CaseService:
             uow.commit()
         return outcome_dict(out)
 
+    def read_sealed(self, case_id: int, actor: str) -> dict:
+        """The case's sealed inputs (a reporter's identity), read through the reading transition its procedure
+        declares (`SEALED_READ_TRIGGER`: who may read, and the internal record of the reading). The reading and
+        its log row are one transaction: nobody sees a sealed value without the log showing who read it, when.
+        Each value is checked against the digest its transition's log row recorded."""
+        with self.uow() as uow:
+            conn = uow.conn
+            row = require_case(conn, case_id)
+            proc = self.registry.procedure(row.kind, row.declaration_version)
+            if SEALED_READ_TRIGGER not in proc.triggers:
+                raise Refused(f"{proc.label}案件没有保密登记事项，不设查阅；案件 {case_id} 不能按此查阅",
+                              code="SEALED-READ", article="creditflow policy: 保密登记事项只能依程序声明的查阅操作查阅")
+            out = self.engine.advance(conn, case_id, Request(SEALED_READ_TRIGGER, actor, {}))
+            rows = sealed_repo.of_case(conn, case_id)
+            logged = {e.seq: e.inputs for e in cases_repo.log_of(conn, case_id)}
+            for r in rows:
+                if not sealed_repo.intact(r) or logged.get(r.transition_seq, {}).get(r.name) != {
+                        "sealed": r.id, "sha256": r.digest}:
+                    raise CreditflowError(f"案件 {case_id} 的保密登记第 {r.id} 条与案卷日志记载的摘要不符，可能已被改动；"
+                                          "本次查阅未执行，请报告系统管理员并运行 creditflow audit verify",
+                                          code="sealed_mismatch")
+            uow.commit()
+        labels = {i.name: i.label for t in proc.transitions for i in t.inputs if i.sealed}
+        return {"case_id": case_id, "notice": out.notice, "sealed": [
+            {"name": r.name, "label": labels.get(r.name, r.name), "value": r.value, "sha256": r.digest,
+             "recorded_at": clock.local(r.recorded_at), "recorded_by": r.recorded_by} for r in rows]}
+
     def actions(self, case_id: int, actor: str, *, detailed: bool = False) -> list:
         """The triggers `actor` may fire on the case now; `detailed`: each with its label and inputs."""
         with self.uow() as uow:
@@ -67,12 +95,16 @@ class CaseService:
     def show(self, case_id: int) -> dict:
         """A case as its declaration describes it, with its subject, deadlines, notices and related cases:
         `parent` is the case it belongs to (or the case that opened it), `children` the cases under it
-        (relation "child") and those it opened as linked cases (relation "linked")."""
+        (relation "child") and those it opened as linked cases (relation "linked"), each with its running
+        clocks (`timers`: name, label, side, last day, end instant)."""
         with self.uow() as uow:
             conn = uow.conn
             row = require_case(conn, case_id)
             subject = repo.subject_row(conn, row.subject_id) if row.subject_id is not None else None
             related = cases_repo.related(conn, row.id)
+            clocks: dict[int, list] = {}
+            for t in cases_repo.running_timers(conn, [c.id for c in related]):
+                clocks.setdefault(t.case_id, []).append(t)
             timer_rows = repo.timers_of(conn, row.id)
             notice_rows = notices_repo.of_case(conn, row.id)
         proc = self.registry.procedure(row.kind, row.declaration_version)
@@ -83,7 +115,8 @@ class CaseService:
             "entry": row.entry_id, "subject_id": row.subject_id,
             "subject_name": subject.name if subject is not None else None,
             "children": [{"id": c.id, "kind": c.kind, "state": c.state, "state_label": self._state_label(c),
-                          "relation": "child" if c.parent_id == row.id else "linked"} for c in related],
+                          "relation": "child" if c.parent_id == row.id else "linked",
+                          "timers": [self._running(c, t) for t in clocks.get(c.id, [])]} for c in related],
             "timers": [timer_dict(t) for t in timer_rows],
             "notices": [{"number": n.number, "title": n.title, "hash": n.content_hash, "audience": n.audience,
                          "issued_at": clock.local(n.issued_at)} for n in notice_rows],
@@ -92,6 +125,15 @@ class CaseService:
         if proc.summary:
             out.update(proc.summary(row))
         return out
+
+    def _running(self, case_row, t) -> dict:
+        """A related case's running clock, as `case show` lists it under `children`."""
+        try:
+            label = self.registry.procedure(case_row.kind, case_row.declaration_version).timer(t.name).label
+        except (KeyError, UnknownProcedure):
+            label = t.name
+        return {"name": t.name, "label": label, "side": t.side, "last_day": t.last_day.isoformat(),
+                "ends_at": clock.local(t.ends_at)}
 
     def _state_label(self, row) -> str:
         return self.registry.procedure(row.kind, row.declaration_version).state(row.state).label
@@ -121,6 +163,8 @@ class CaseService:
         cal = self.engine.calendar
         if "until" in t.clock:  # a clock that ends on a given day (an appointment)
             e = explain_until(cal, date.fromisoformat(t.clock["start"]), date.fromisoformat(t.clock["until"]))
+        elif t.unit == "hours":  # from the instant to the instant, never moved (Civil Code Art. 201(2))
+            e = explain(cal, hours_period(cal, datetime.fromisoformat(t.clock["start_at"]), t.clock["amount"]))
         elif t.unit == "working_days":
             e = explain_clock(cal, Clock.from_dict(t.clock), clock.today())
         else:

@@ -30,6 +30,14 @@ def related(conn: Connection, case_id: int):
                         .order_by(cases.c.id)).all()
 
 
+def running_timers(conn: Connection, case_ids: list[int]):
+    """The running timers of the given cases, by case id then timer id."""
+    if not case_ids:
+        return []
+    return conn.execute(select(timers).where(timers.c.case_id.in_(case_ids), timers.c.status == "running")
+                        .order_by(timers.c.case_id, timers.c.id)).all()
+
+
 def log_of(conn: Connection, case_id: int):
     return conn.execute(select(transitions).where(transitions.c.case_id == case_id).order_by(transitions.c.seq)).all()
 
@@ -61,3 +69,13 @@ def next_deadlines(conn: Connection, case_ids: list[int]) -> dict:
                           .order_by(timers.c.ends_at.desc(), timers.c.id.desc())):
         nxt[t.case_id] = t  # ends up with the earliest
     return nxt
+
+
+def of_subjects(conn: Connection, subject_ids, kind: str):
+    """The cases of `kind` on any of `subject_ids`, oldest first (read in chunks: a year's import names thousands)."""
+    ids = sorted(set(subject_ids))
+    rows = []
+    for i in range(0, len(ids), 500):
+        rows += conn.execute(select(cases).where(cases.c.kind == kind, cases.c.subject_id.in_(ids[i:i + 500]))
+                             .order_by(cases.c.id)).all()
+    return rows

@@ -256,6 +256,26 @@ settings_changes = Table(
     Column("hash", String(64), nullable=False),
 )
 
+# Changes of a registered subject's data (migration 0008): today a name corrected by `evaluation import
+# --update-names`; who, when, why, old and new values, hash-chained like the settings changes
+# (workflows/audit.py `subject_change_hash`); `audit verify` checks the chain and the names in force.
+subject_changes = Table(
+    "subject_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", Integer, nullable=False, unique=True),
+    Column("subject_id", Integer, ForeignKey("subjects.id"), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+    Column("clock_overridden", Boolean, nullable=False),
+    Column("old", JSON, nullable=False),
+    Column("new", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_subject_changes_subject", "subject_id"),
+)
+
 # The audit trail's seals (issue 5, workflows/auditing.py): a checkpoint records every case's chain
 # head at one moment and a hash over all of them, chained to the previous checkpoint. Append-only
 # like the log: migration 0002 puts triggers on these, `transitions` and `notices`.
@@ -311,4 +331,24 @@ notice_services = Table(
     Column("recorded_at", UTCDateTime, nullable=False),
     Column("clock_overridden", Boolean, nullable=False),
     Index("ix_notice_services_number", "number"),
+)
+
+# Sealed inputs (`Input(sealed=True)`, migration 0009): a value the case's data, the log and the notices never
+# hold (a reporter's identity: NHSA Order No. 5 (2022) protects it). Append-only like the log. The
+# transition that took it (case, seq) refers to the row as {"sealed": id, "sha256": digest}; `digest` is
+# HMAC-SHA256 under the row's own random `key` of "<name>\x1f<value>" (workflows/store/sealed_repo.py), so
+# the digest in the log cannot be brute-forced from a list of names by whoever reads only the log.
+sealed_inputs = Table(
+    "sealed_inputs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("transition_seq", Integer, nullable=False),  # the log row (case_id, seq) that took it
+    Column("name", String(64), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("key", String(64), nullable=False),  # hex of the 32 random bytes the digest is keyed with
+    Column("digest", String(64), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    Index("ix_sealed_inputs_case", "case_id", "name"),
 )
