@@ -34,6 +34,7 @@ class CaseView:
     data: dict
     subject_id: int | None
     timers: dict[str, TimerView] = field(default_factory=dict)
+    final: bool = False  # in a final state of its procedure (closed: a parent waits for no more from it)
 
 
 @dataclass(frozen=True)

@@ -473,15 +473,8 @@ def _review_pending(ctx) -> bool:
     return not (_proposed(ctx).get("legal_review") or {}).get("result") == "passed"
 
 
-def _final_states(kind: str) -> set[str]:
-    """The final states of a child kind, from its declaration (imported here: the child modules import this one)."""
-    from . import penalty_decision, referral, transfer
-
-    return {m.KIND: m.PROCEDURE for m in (penalty_decision, referral, transfer)}[kind].final_states
-
-
 def _child_open(case) -> bool:
-    return case.state not in _final_states(case.kind)
+    return not case.final
 
 
 def _no_open_children(ctx) -> bool:
@@ -953,7 +946,7 @@ SOURCE_GUARD = Guard("rectification_referral", "FRAUD-SOURCE",
                      "{why}")
 OFFICERS_PRESENT = Guard("has_two_officers", "FRAUD-OFFICERS", f"{PENALTY_LAW} Art. 42",
                          "本案执法人员为{officers}（{count}人）：执法人员不得少于两人；请先以 assign_officers 指派两名以上执法人员")
-NOT_SUSPENDED = Guard("not_suspended", "FRAUD-SUSPENDED", f"{NHSA_ORDER_4} [S]",
+NOT_SUSPENDED = Guard("not_suspended", "FRAUD-SUSPENDED", NHSA_ORDER_4,
                       "办案期限自{since}起因{reason}中止计算，尚未恢复；请先以 resume 恢复计算")
 EVIDENCE_INPUTS = (
     Input("what", "text", label="证据名称、数量和特征"),
@@ -992,7 +985,7 @@ TRANSITIONS = (
     Transition(
         trigger="extend_filing", source=("clue", "filing_proposed"), dest=None, role="approver",
         label="批准延长立案核查期限", notice=FILING_EXTENDED, inputs=(REASON_INPUT,),
-        guards=(Guard("filing_not_extended", "FRAUD-EXTEND", f"{NHSA_ORDER_4} [S]",
+        guards=(Guard("filing_not_extended", "FRAUD-EXTEND", NHSA_ORDER_4,
                       "立案核查期限已于{on}延长一次，不能再次延长；请在延长后的期限内作出是否立案的决定"),),
         timers=(TimerEffect("extend", "filing_decision", amount="fraud_filing_extension"),),
         effects=("record_filing_extension",),
@@ -1034,9 +1027,9 @@ TRANSITIONS = (
         inputs=(REASON_INPUT, Input("days", "int", required=False, label="延长天数（再次延长的填写）"),
                 Input("discussion", "text", required=False, label="负责人集体讨论记录（再次延长的必填）")),
         guards=(NOT_SUSPENDED,
-                Guard("case_clock_running", "FRAUD-EXTEND", f"{PENALTY_LAW} Art. 60; {NHSA_ORDER_4} [S]",
+                Guard("case_clock_running", "FRAUD-EXTEND", f"{PENALTY_LAW} Art. 60; {NHSA_ORDER_4}",
                       "办案期限已于{last_day}届满：延长应当在期限届满前批准；请报负责人集体讨论处理超期问题"),
-                Guard("extension_allowed", "FRAUD-EXTEND", f"{NHSA_ORDER_4} [S]",
+                Guard("extension_allowed", "FRAUD-EXTEND", NHSA_ORDER_4,
                       "首次延长经本部门负责人批准延长{first}日（不填写 days，或填写 {first}）；再次延长的，应当经负责人集体讨论决定，"
                       "填写集体讨论记录（discussion）和延长天数（days，1至{most}日，本局规定）")),
         timers=(TimerEffect("start", "case_deadline", anchor="data:filed_on"),), effects=("record_case_extension",),
@@ -1051,7 +1044,7 @@ TRANSITIONS = (
     ),
     Transition(
         trigger="resume", source=INVESTIGATION, dest=None, role="handler", label="办案期限恢复计算", notice=RESUMED,
-        guards=(Guard("suspended", "FRAUD-SUSPENDED", f"{NHSA_ORDER_4} [S]", "办案期限未中止计算，不需要恢复"),),
+        guards=(Guard("suspended", "FRAUD-SUSPENDED", NHSA_ORDER_4, "办案期限未中止计算，不需要恢复"),),
         timers=(TimerEffect("start", "case_deadline", anchor="data:filed_on"),), effects=("record_resumption",),
     ),
     Transition(
@@ -1245,7 +1238,7 @@ TRANSITIONS = (
     Transition(
         trigger="close", source=("decided",), dest="closed", role="approver", label="批准结案", notice=CLOSED,
         inputs=(Input("summary", "text", label="结案报告（处理结果及执行情况）"),),
-        guards=(Guard("no_open_children", "FRAUD-CHILDREN", "creditflow policy: 子案件办结前不得结案; docs/rules.md §6",
+        guards=(Guard("no_open_children", "FRAUD-CHILDREN", "creditflow policy: 子案件办结前不得结案（移送、处罚决定的结果影响本案的处理）",
                       "本案尚有未办结的关联子案件：{open}；子案件全部办结后才能结案"),
                 Guard("handled_after_return", "FRAUD-RETURNED", f"{ORDER_310} Art. 10, 13",
                       "移送的案件已退回本局（{back}）：行政执法机关对公安机关决定不予立案的案件应当依法作出处理；"

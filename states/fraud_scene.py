@@ -8,10 +8,12 @@ W(40), then W(22) and W(3)) record the advance notices whose 5 working days ran 
 * a named report found untrue: no case (the reporter sealed);
 * filed and under investigation: officers assigned, evidence kept by 先行登记保存 and decided, the case deadline
   extended once by the head;
-* in the defence period after the advance notice of W(2); a hearing asked for and notified for a day after today
-  (the case deadline suspended for it); a major penalty proposed, legally reviewed, awaiting the approver;
-* decided: a police transfer and a clue transfer to the discipline inspectors, both open (the transfer awaits the
-  case team's report);
+* in the defence period after the advance notice of W(1) (its 5 working days end after the days due soon); a
+  hearing asked for and notified for a day after today (the case deadline suspended for it); a major penalty
+  proposed, legally reviewed, awaiting the approver;
+* decided at W(2): a police transfer and a clue transfer to the discipline inspectors, both just opened (the
+  transfer awaits the case team's report, the letter to the inspectors is being drafted); the transfers' and the
+  referrals' own courses are the scenes of states/transfer_scene.py and states/referral_scene.py;
 * closed: a named report, a penalty served and not challenged for 6 months: final, its 失信 record opened by
   itself; closed after its child.
 """
@@ -62,7 +64,7 @@ def SCENE(stage) -> None:
     at(20, "10:00", "extend_case", c, "wangfang", reason="涉及外院转诊病历，需延伸调查")
 
     c = filed("jishitang", 43, "智能监控发现该店为非参保人员刷卡结算", "已告知拟作出的行政处罚，陈述申辩期内")
-    notify(c, 2, "责令退回骗取的医保基金2.4万元，处骗取金额2倍的罚款4.8万元", "该店2025年为他人冒用参保人医保凭证结算2.4万元")
+    notify(c, 1, "责令退回骗取的医保基金2.4万元，处骗取金额2倍的罚款4.8万元", "该店2025年为他人冒用参保人医保凭证结算2.4万元")
 
     c = filed("county_hospital", 48, "举报该院虚记护理费用", "当事人要求听证，已通知听证时间", source="report")
     notify(c, 12, "责令退回骗取的医保基金9.8万元，处骗取金额3倍的罚款29.4万元", "该院2025年虚记二级护理费用9.8万元")
@@ -82,14 +84,14 @@ def SCENE(stage) -> None:
        discussion=f"{stage.day(2).isoformat()}局长办公会集体讨论同意")
     at(1, "10:00", "legal_review", c, "zhougang", opinion="事实清楚，证据确凿，适用依据正确，程序合法", result="passed")
 
-    c = filed("second_hospital", 80, "专项检查发现该院虚构住院病历", "已决定移送公安机关并向纪检监察机关移送问题线索，移送办理中",
+    c = filed("second_hospital", 45, "专项检查发现该院虚构住院病历", "已决定移送公安机关并向纪检监察机关移送问题线索，移送办理中",
               source="inspection_special")
-    at(30, "10:00", "propose_outcomes", c, "zhangmin", outcomes="police_transfer,discipline_transfer",
+    at(3, "10:00", "propose_outcomes", c, "zhangmin", outcomes="police_transfer,discipline_transfer",
        suspected_crime="true", amount="386000", police_organ="示例市公安局",
        crime_facts="涉嫌诈骗罪：2025年虚构住院病历127份，骗取医保基金38.6万元",
        discipline_body="中共示例市纪律检查委员会、示例市监察委员会", matters="该院院长授意虚构住院病历的问题线索",
        findings="虚构住院病历127份，骗取医保基金38.6万元，达到诈骗罪追诉标准")
-    at(29, "10:00", "approve", c, "wangfang")
+    at(2, "10:00", "approve", c, "wangfang")
 
     # Closed: a named report; the penalty served on W(197) was not challenged for 6 months (the sweep of about W(60)
     # made it final and opened its record); closed once its child was.

@@ -218,3 +218,4 @@ PROCEDURE = Procedure(
     summary=_summary,
     notice_context={"targets": TARGETS, "target_basis": TARGET_BASIS, "order_310": ORDER_310, "order_735": ORDER_735},
 )
+from .referral_scene import SCENE  # noqa: E402,F401  (the demo bureau's scene of this procedure)

@@ -663,3 +663,4 @@ PROCEDURE = Procedure(
                     "return_routes": RETURN_ROUTES, "filed_by": FILED_BY, "police_side": POLICE_SIDE,
                     "timer_labels": {t.name: t.label for t in TIMERS}},
 )
+from .transfer_scene import SCENE  # noqa: E402,F401  (the demo bureau's scene of this procedure)

@@ -127,31 +127,61 @@ def test_demo_bureau_has_every_state_and_a_verified_audit_trail(fresh):
     flagged = [o for o in out["overdue"] if o["flagged"]]
     assert flagged and all(fresh.cases.show(o["case_id"])["overdue"] for o in flagged)
     titles = {"objection": "异议处理超期督办通知", "repair": "信用修复处理超期督办通知",
-              "rectification": "约谈情况逾期未登记督办提示"}
-    assert {o["kind"] for o in flagged} == set(titles)  # an objection, a repair decision, an interview: each 督办
+              "rectification": "约谈情况逾期未登记督办提示", "transfer": "涉嫌犯罪案件移送期限届满督办提示"}
+    # an objection, a repair decision, an interview, the police's review of a transfer: each 督办
+    assert {o["kind"] for o in flagged} == set(titles)
     for o in flagged:
         assert any(n["title"] == titles[o["kind"]] for n in fresh.cases.show(o["case_id"])["notices"])
 
 
-# today -> (last day due soon, last day of the timers due for the sweep, last day of the flagged one)
+# today -> (last day due soon, last day of the timers due for the sweep, last day of the flagged one): the clocks in
+# working days (evaluation, objection, repair, rectification)
 DATES = {
     "2026-03-10": ("2026-03-12", "2026-03-09", "2026-03-02"),  # an ordinary Tuesday
     "2026-02-24": ("2026-02-26", "2026-02-14", "2026-02-09"),  # first working day after the Spring Festival
     "2026-02-17": ("2026-02-25", "2026-02-13", "2026-02-06"),  # inside it (holiday 02-15..02-23; 02-14 worked)
 }
+# today -> the transfers' clocks (timer, last day) due soon, due for the sweep, flagged. Order 310 counts calendar days
+# (the start day not counted, a last day on a rest day or holiday moved to the next working day) and 24 hours from the
+# instant, which no holiday moves. The five 3-day periods start on W(1) (states/transfer_scene.py); the approval of
+# W(1) 16:30 gives 24 hours to send; the police received a case on W(10) and their 3 days ran out before the sweep of
+# W(3) 00:05 (02-28 and 02-14 are make-up working days).
+THREE_DAYS = ("approval", "reconsideration_request", "reconsideration_answer", "procuratorate_request", "handover")
+TRANSFER_DATES = {
+    # W(1) 03-09 (Mon) + 3 = 03-12; 03-09 16:30 + 24 h = today 16:30; W(10) 02-25 + 3 = 02-28
+    "2026-03-10": ({(t, "2026-03-12") for t in THREE_DAYS} | {("transfer", "2026-03-10")}, set(),
+                   {("police_review", "2026-02-28")}),
+    # W(1) 02-14 + 3 = 02-17, a holiday: 02-24; 02-14 16:30 + 24 h = 02-15, not moved; W(10) 02-03 + 3 = 02-06
+    "2026-02-24": ({(t, "2026-02-24") for t in THREE_DAYS}, {("transfer", "2026-02-15")},
+                   {("police_review", "2026-02-06")}),
+    # W(1) 02-13 + 3 = 02-16, a holiday: 02-24; 02-13 16:30 + 24 h = 02-14; W(10) 02-02 + 3 = 02-05
+    "2026-02-17": ({(t, "2026-02-24") for t in THREE_DAYS}, {("transfer", "2026-02-14")},
+                   {("police_review", "2026-02-05")}),
+}
+
+
+def by_calendar(entries: list, transfers: bool) -> list:
+    """The summary's timers of the transfers (Order 310's calendar days and hours) or of the other kinds."""
+    return [t for t in entries if (t["kind"] == "transfer") == transfers]
+
+
+def transfer_clocks(entries: list) -> set:
+    return {(t["timer"], t["last_day"]) for t in by_calendar(entries, True)}
 
 
 @pytest.mark.parametrize("today", DATES)
 def test_clocks_due_soon_and_overdue_are_counted_on_the_working_calendar(fresh, today):
     today = date.fromisoformat(today)
     soon_day, sweep_day, flagged_day = DATES[today.isoformat()]
+    transfer_soon, transfer_due, transfer_flagged = TRANSFER_DATES[today.isoformat()]
     out = fill_demo(fresh, today)
     cal = fresh.engine.calendar
     limit = cal.nth_working_day_after(today, 3)
 
     assert out["due_soon"], out
-    assert {t["last_day"] for t in out["due_soon"]} == {soon_day}
-    assert {t["kind"] for t in out["due_soon"]} == {"evaluation", "objection"}
+    assert {t["last_day"] for t in by_calendar(out["due_soon"], False)} == {soon_day}
+    assert {t["kind"] for t in out["due_soon"]} == {"evaluation", "objection", "transfer"}
+    assert transfer_clocks(out["due_soon"]) == transfer_soon
     for t in out["due_soon"]:
         assert today <= date.fromisoformat(t["last_day"]) <= limit
     morning = datetime.combine(today, time(8), tzinfo=SHANGHAI)
@@ -161,9 +191,12 @@ def test_clocks_due_soon_and_overdue_are_counted_on_the_working_calendar(fresh, 
 
     due = [t for t in out["overdue"] if t["due_for_sweep"]]
     flagged = [t for t in out["overdue"] if t["flagged"]]
-    assert {t["last_day"] for t in due} == {sweep_day} and {t["last_day"] for t in flagged} == {flagged_day}
-    assert {(t["kind"], t["timer"]) for t in due} == {("evaluation", "objection_window"), ("objection", "handling")}
-    assert [fresh.cases.show(t["case_id"])["overdue"] for t in due] == [False, False]  # left for the sweep
+    assert {t["last_day"] for t in by_calendar(due, False)} == {sweep_day}
+    assert {t["last_day"] for t in by_calendar(flagged, False)} == {flagged_day}
+    assert {(t["kind"], t["timer"]) for t in by_calendar(due, False)} == {("evaluation", "objection_window"),
+                                                                         ("objection", "handling")}
+    assert transfer_clocks(due) == transfer_due and transfer_clocks(flagged) == transfer_flagged
+    assert not any(fresh.cases.show(t["case_id"])["overdue"] for t in due)  # left for the sweep
     expired = next(t for t in due if t["kind"] == "evaluation")
     assert fresh.cases.show(expired["case_id"])["state"] == "published"
 
@@ -178,6 +211,10 @@ def test_clocks_due_soon_and_overdue_are_counted_on_the_working_calendar(fresh, 
     assert fresh.cases.show(expired["case_id"])["state"] == "final"
     late = next(t for t in due if t["kind"] == "objection")
     assert fresh.cases.show(late["case_id"])["overdue"] is True
+    for t in by_calendar(due, True):  # 24 hours to send ran out over the holiday: flagged, still to be sent
+        shown = fresh.cases.show(t["case_id"])
+        assert (shown["overdue"], shown["state"]) == (True, "approved")
+        assert any(n["title"] == "涉嫌犯罪案件移送期限届满督办提示" for n in shown["notices"])
     assert fresh.audit.verify()["ok"]
 
 

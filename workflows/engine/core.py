@@ -114,7 +114,7 @@ def _timer_view(row) -> TimerView:
 
 def _view(row, timer_rows) -> CaseView:
     return CaseView(row.id, row.kind, row.state, row.version, dict(row.data), row.subject_id,
-                    {t.name: _timer_view(t) for t in timer_rows})
+                    {t.name: _timer_view(t) for t in timer_rows}, final=row.is_final)
 
 
 def _leaves(value):
@@ -415,7 +415,7 @@ class Engine:
         _refuse_sealed_copies(step, data, archive)
         timers_after, timer_writes, timer_log = self._timers(step, case_id, data, closing=dest in proc.final_states)
         case_after = CaseView(case_id, proc.kind, dest, version + 1, data, step.subject_id,
-                              {name: _timer_view(v) for name, v in timers_after.items()})
+                              {name: _timer_view(v) for name, v in timers_after.items()}, final=dest in proc.final_states)
         ctx.after = case_after
 
         # The notice: rendered, then numbered (gapless: the increment rolls back with this transaction;
