@@ -12,11 +12,11 @@ def parse_score(value) -> Decimal:
     try:
         score = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise ValueError(f"score {value!r} is not a number; give a value from 0 to 100, e.g. 85.5") from None
+        raise ValueError(f"得分 {value!r} 不是数字：请填写0至100之间的分值，如 85.5（百分制）") from None
     if not score.is_finite() or not Decimal(0) <= score <= Decimal(100):
-        raise ValueError(f"score {value} is outside 0-100 (Art. 22: scores are out of 100)")
+        raise ValueError(f"得分 {value} 超出0至100的范围（百分制）；请核对评分")
     if score != score.quantize(Decimal("0.01")):
-        raise ValueError(f"score {value} has more than two decimals")
+        raise ValueError(f"得分 {value} 的小数超过两位：请保留至多两位小数，如 85.25")
     return score.quantize(Decimal("0.01"))
 
 

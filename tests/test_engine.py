@@ -86,8 +86,8 @@ def test_publish_refusals(svc):
     refused(svc, "EVAL-YEAR", publish, svc, subject=sid, year=2027)
     refused(svc, "READ-ONLY", publish, svc, subject=sid, year=2024, actor="audrey")
     refused(svc, "ROLE", publish, svc, subject=sid, year=2024, actor="bob")
-    assert "0-100" in bad(svc, publish, svc, subject=sid, year=2024, score="101").message
-    assert "not a number" in bad(svc, publish, svc, subject=sid, year=2024, score="八十").message
+    assert "超出0至100的范围" in bad(svc, publish, svc, subject=sid, year=2024, score="101").message
+    assert "不是数字" in bad(svc, publish, svc, subject=sid, year=2024, score="八十").message
     assert "没有用户" in bad(svc, publish, svc, subject=sid, year=2024, actor="mallory").message
     assert "没有信用主体" in bad(svc, publish, svc, subject="999", year=2024).message
 
