@@ -320,7 +320,8 @@ def case_open(
     target = _check_target(registry, proc, kind, {"subject": subject, "parent": parent, "entry": entry})
     _check_input_names(proc, kind, trigger, inputs)
     out = services.cases.open(kind, actor, inputs, **target)
-    emit(out, as_json, lambda: f"已立案 {out['case_id']}：{state_label(registry, out['kind'], out['state'])}，"
+    # 登记 (registered), not 立案: for a fraud clue, filing (立案) is a later decision of its own
+    emit(out, as_json, lambda: f"已登记案件 {out['case_id']}（{proc.label}）：{state_label(registry, out['kind'], out['state'])}，"
                                f"文书 {out['notice']}")
 
 
