@@ -3,7 +3,7 @@ put right by a new notice that cites the old one, numbered, logged and hash-chai
 
 from __future__ import annotations
 
-from .spec import RECOMPUTE_TRIGGER, REMINDER_TRIGGER, SERVED_TRIGGER, Input, Notice, State, Transition
+from .spec import RECOMPUTE_TRIGGER, REMINDER_TRIGGER, SERVED_TRIGGER, Guard, Input, Notice, State, Transition
 
 
 def correction(series: str, states: tuple[State, ...]) -> Transition:
@@ -106,3 +106,43 @@ def _record_service(ctx) -> dict:
 
 
 EFFECTS = {"record_service": _record_service}
+
+
+# -- who owns a case -----------------------------------------------------------------------------------
+
+ASSIGN_TRIGGER = "assign"
+# The effect result key the engine writes to the case's owner column (cases.assignee).
+OWNER_KEY = "assignee"
+ASSIGN_POLICY = "creditflow policy: 案件由经办人承办，审核人分派或改派"
+
+
+def assign(record_series: str, states: tuple[State, ...]) -> Transition:
+    """`assign` (approver): give the case to a handler (分派/改派), logged with an internal record. The
+    engine gives the declaration the facts as `ctx.event`: the assignee's roles as the store holds them
+    and the case's owner before (None: no one); an unknown user is refused as bad input."""
+    return Transition(
+        trigger=ASSIGN_TRIGGER, source=_open_states(states), dest=None, role="approver", label="分派案件承办人",
+        inputs=(Input("assignee", "str", label="承办人（用户名）", max_length=64),),
+        guards=(Guard("assignee_handles", "ASSIGN-ROLE", ASSIGN_POLICY,
+                      "被分派的用户不是经办人（handler），不能承办案件；请分派给具有经办人角色的用户"),
+                Guard("assignee_changes", "ASSIGN-SAME", ASSIGN_POLICY,
+                      "该用户已是本案承办人，无需重新分派；如需改派，请指定其他经办人")),
+        effects=("set_assignee",),
+        notice=Notice("common/assigned.html.j2", "案件分派记录", record_series, "internal"),
+    )
+
+
+def _assignee_handles(ctx) -> bool:
+    return "handler" in ctx.event["assignee_roles"]
+
+
+def _assignee_changes(ctx) -> bool:
+    return ctx.event["assignee"] != ctx.event["previous"]
+
+
+def _set_assignee(ctx) -> dict:
+    return {OWNER_KEY: ctx.event["assignee"]}
+
+
+GUARDS = {"assignee_handles": _assignee_handles, "assignee_changes": _assignee_changes}
+EFFECTS["set_assignee"] = _set_assignee

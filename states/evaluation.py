@@ -275,6 +275,7 @@ TRANSITIONS = (
     ),
     correction(SERIES, STATES),
     *common.recomputed(SERIES, RECORD_SERIES, STATES),
+    common.assign(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES, Transition(
         trigger=SERVED_TRIGGER, source=("published",), dest=None, role="handler|approver", when="result_served",
         label="登记评价结果告知书送达，异议期起算", notice=WINDOW_FROM_SERVICE, inputs=common.SERVED_INPUTS,
@@ -310,7 +311,7 @@ PROCEDURE = Procedure(
     initial="published",
     transitions=TRANSITIONS,
     timers=TIMERS,
-    guards={"year_plausible": _year_plausible, "no_duplicate": _no_duplicate},
+    guards={**common.GUARDS, "year_plausible": _year_plausible, "no_duplicate": _no_duplicate},
     conditions={"upheld": _upheld, "window_still_open": _window_still_open,
                 "window_from_service": _window_from_service, "result_served": _result_served, "grade_d": _grade_d,
                 "d_corrected_away": _d_corrected_away, "final_d": _final_d, "d_maintained": _d_maintained,

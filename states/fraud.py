@@ -1252,6 +1252,7 @@ TRANSITIONS = (
     correction(SERIES, STATES),
     *(replace(t, effects=("sync_deadline",)) for t in common.recomputed(SERIES, RECORD_SERIES, STATES)),
     common.reminder(OVERDUE_SERIES, STATES),
+    common.assign(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES),
 )
 
@@ -1279,7 +1280,7 @@ PROCEDURE = Procedure(
     transitions=TRANSITIONS,
     timers=TIMERS,
     opens_on=("subject",),
-    guards={
+    guards={**common.GUARDS, 
         "rectification_referral": _rectification_referral,
         "filing_not_extended": _filing_not_extended,
         "officers_two": _officers_two,

@@ -480,6 +480,7 @@ TRANSITIONS = (
     correction(SERIES, STATES),
     common.reminder(RECORD_SERIES, STATES),
     *common.recomputed(SERIES, RECORD_SERIES, STATES),
+    common.assign(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES),
 )
 
@@ -516,7 +517,7 @@ PROCEDURE = Procedure(
     timers=TIMERS,
     parent_kinds=("evaluation",),
     opens_on=("parent", "entry"),
-    guards={
+    guards={**common.GUARDS, 
         "grounds_valid": _grounds_valid,
         "received_not_future": _received_not_future,
         "posted_not_after_receipt": _posted_not_after_receipt,

@@ -254,6 +254,7 @@ TRANSITIONS = (
     correction(SERIES, STATES),
     # Its one clock binds the subject: new calendar data that moves it is told to the subject.
     replace(common.recomputed(SERIES, RECORD_SERIES, STATES)[0], when=None),
+    common.assign(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES),
 )
 
@@ -276,7 +277,7 @@ PROCEDURE = Procedure(
     timers=TIMERS,
     parent_kinds=(PARENT_KIND,),
     opens_on=("parent",),
-    guards={"served_dated": _served_dated, "challenge_dated": _challenge_dated, "ruling_dated": _ruling_dated},
+    guards={**common.GUARDS, "served_dated": _served_dated, "challenge_dated": _challenge_dated, "ruling_dated": _ruling_dated},
     conditions={**common.CONDITIONS},
     effects={"record_decision": _record_decision, "record_decision_service": _record_decision_service,
              "record_challenge": _record_challenge, "final_unchallenged": _final("unchallenged"),

@@ -543,6 +543,7 @@ TRANSITIONS = (
     ),
     correction(SERIES, STATES),
     *common.recomputed(SERIES, RECORD_SERIES, STATES),
+    common.assign(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES),
 )
 
@@ -565,7 +566,7 @@ PROCEDURE = Procedure(
     timers=TIMERS,
     parent_kinds=("evaluation",),
     opens_on=("subject",),
-    guards={"not_future": _not_future, "computable": _computable, "penalty_term_valid": _penalty_term_valid, "bounds_henan": _bounds_henan,
+    guards={**common.GUARDS, "not_future": _not_future, "computable": _computable, "penalty_term_valid": _penalty_term_valid, "bounds_henan": _bounds_henan,
             "bounds_national": _bounds_national, "not_expired": _not_expired, "not_revoked": _not_revoked},
     conditions={**ROUTES, "repair_undone_in_period": _repair_undone_in_period,
                 "rectification_for_d_grade": _rectification_for_d_grade,

@@ -659,6 +659,7 @@ TRANSITIONS = (
     # New calendar data moves only the subject's clocks (the agency's interview clock ends on the day the notice
     # fixed): the subject is told, and the round (or the sanction) states the new day.
     replace(common.recomputed(SERIES, RECORD_SERIES, STATES)[0], when=None, effects=("sync_deadline",)),
+    common.assign(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES),
 )
 
@@ -681,7 +682,7 @@ PROCEDURE = Procedure(
     timers=TIMERS,
     parent_kinds=(RECORD_KIND,),
     opens_on=("subject",),
-    guards={
+    guards={**common.GUARDS, 
         "reason_violation": _reason_violation,
         "interview_lead": _interview_lead,
         "interview_day_reached": _interview_day_reached,

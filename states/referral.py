@@ -180,6 +180,7 @@ TRANSITIONS = (
         label="受移送机关反馈期限届满，尚未反馈处理结果，督办", notice=OVERDUE, effects=("flag_overdue",), order=50,
     ),
     common.recomputed(RECORD_SERIES, RECORD_SERIES, STATES)[1],
+    common.assign(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES),
 )
 
@@ -202,7 +203,7 @@ PROCEDURE = Procedure(
     parent_kinds=(PARENT_KIND,),
     opens_on=(),
     policy=POLICY,
-    guards={
+    guards={**common.GUARDS, 
         "acknowledgement_dated": _dated("acknowledged_on", lambda d: (d.get("sent") or {}).get("on"), "发出移送函之日"),
         "feedback_dated": _dated("received_on", lambda d: (d.get("acknowledged") or {}).get("on"), "受移送机关签收之日"),
     },

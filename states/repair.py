@@ -532,6 +532,7 @@ TRANSITIONS = (
     correction(SERIES, STATES),
     common.reminder(RECORD_SERIES, STATES),
     *common.recomputed(SERIES, RECORD_SERIES, STATES),
+    common.assign(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES),
 )
 
@@ -552,7 +553,7 @@ PROCEDURE = Procedure(
     timers=TIMERS,
     parent_kinds=(RECORD_KIND,),
     opens_on=("parent",),
-    guards={
+    guards={**common.GUARDS, 
         "received_not_future": _received_not_future,
         "record_disclosed": _record_disclosed,
         "received_after_determination": _received_after_determination,

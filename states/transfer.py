@@ -610,6 +610,7 @@ TRANSITIONS = (
     _overdue("handover_overdue", "handover", ("filed",), "移交涉案物品和材料期限届满，尚未办结交接，督办"),
     # New calendar data moves only the bureau's and the police's day clocks: the handlers are told.
     common.recomputed(RECORD_SERIES, RECORD_SERIES, STATES)[1],
+    common.assign(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES),
 )
 
@@ -634,7 +635,7 @@ PROCEDURE = Procedure(
     parent_kinds=(PARENT_KIND,),
     opens_on=(),
     policy=POLICY,
-    guards=GUARDS_BY_NAME,
+    guards={**GUARDS_BY_NAME, **common.GUARDS},
     conditions={},
     effects={
         "record_opening": _record_opening,

@@ -838,4 +838,10 @@ def run(svc, override_dir=None) -> list[dict]:
             for moved in svc.sweep.reload_calendar(str(path))["moved"]:
                 n = svc.cases.show(moved["case_id"])
                 record({"notice": moved["notice"]}, moved["case_id"], n["parent"])
+    # V. an approver gives one open case of every kind to carol (分派/改派, docs/rules.md §8.7): a case the system
+    #    opened had no owner yet, one a handler opened was theirs; the internal record says from whom to whom.
+    with frozen_at(at("2026-12-29 10:00")):
+        for kind in sorted({c["kind"] for c in svc.cases.list(limit=5000)}):
+            case = next(c for c in svc.cases.list(kind=kind, limit=5000) if c["assignee"] != "carol")
+            record(svc.cases.assign(case["id"], "carol", "bob"), case["id"], case["parent"])
     return notices

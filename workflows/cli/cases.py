@@ -384,6 +384,21 @@ def case_act(
                                f"（版本 {out['version']}），文书 {out['notice']}")
 
 
+# `case assign` (named by the function, as Typer does): fires the common trigger of states/common.py that every
+# procedure declares, through the service.
+@case_app.command()
+def assign(
+    case_id: CaseArg,
+    user: Annotated[str, typer.Argument(metavar="USER", help="承办人的用户名")],
+    actor: AsOpt,
+    expected_version: ExpectedVersionOpt = None,
+    as_json: JsonOpt = False,
+):
+    """Give CASE to the handler USER (an approver's act; logged with an internal record 案件分派记录)."""
+    out = svc().cases.assign(case_id, user, actor, expected_version)
+    emit(out, as_json, lambda: f"案件 {out['case_id']} 已分派给 {user}（版本 {out['version']}），分派记录 {out['notice']}")
+
+
 @case_app.command("actions")
 def case_actions(case_id: CaseArg, actor: AsOpt, as_json: JsonOpt = False):
     """What USER may do on CASE now: each trigger with its label and declared inputs (what a form renders)."""
@@ -454,6 +469,7 @@ def case_show(case_id: CaseArg, as_json: JsonOpt = False):
         subject = f"，信用主体 {out['subject_name']}" if out.get("subject_name") else ""
         lines = [f"案件 {out['id']} {out['label']}：{out['state_label']}（版本 {out['version']}{subject}）"
                  + ("【已超期】" if out["overdue"] else "")]
+        lines.append(f"  承办人 {out['assignee']}" if out["assignee"] else "  承办人 未分派")
         lines += [f"  期限 {timer_label(services.registry, out['kind'], t['name'])}：{TIMER_STATUS.get(t['status'], t['status'])}，"
                   f"最后一日 {t['last_day']}" + ("（暂定）" if t["provisional"] else "")
                   for t in out["timers"]]
@@ -493,22 +509,28 @@ def case_list(
         "--due-within", label="--due-within（工作日数）", help="Due within this many working days")] = None,
     limit: Annotated[int, id_option(
         "--limit", label="--limit（最多列出的案件数）", help="At most this many, most urgent first")] = 500,
+    mine: Annotated[bool, typer.Option("--mine", help="Only the --as user's own cases (first) and the unassigned ones")] = False,
+    actor: Annotated[Optional[str], typer.Option("--as", help="The user whose cases --mine lists")] = None,
     as_json: JsonOpt = False,
 ):
-    """Open cases, most urgent first (overdue, then by the next deadline)."""
+    """Open cases, most urgent first (overdue, then by the next deadline); with --mine, the acting user's own
+    cases first, then the unassigned ones."""
+    if mine and not actor:
+        from ..errors import BadInput
+        raise BadInput("--mine 须与 --as 一同使用，指明列出哪位用户的案件；例如 creditflow case list --mine --as 张三")
     services = svc()
-    rows = services.cases.list(kind, state, overdue, due_within, limit)
+    rows = services.cases.list(kind, state, overdue, due_within, limit, mine=actor if mine else None)
 
     def text() -> str:
         if not rows:
             return "没有符合条件的案件"
-        lines = ["案件\t类型\t状态\t信用主体\t督办\t最近期限\t最后一日"]
+        lines = ["案件\t类型\t状态\t信用主体\t承办人\t督办\t最近期限\t最后一日"]
         for c in rows:
             proc = _procedure(services.registry, c["kind"])
             d = c["next_deadline"]
             lines.append("\t".join([
                 str(c["id"]), proc.label if proc else c["kind"], state_label(services.registry, c["kind"], c["state"]),
-                c.get("subject_name") or "", "超期" if c["overdue"] else "",
+                c.get("subject_name") or "", c["assignee"] or "未分派", "超期" if c["overdue"] else "",
                 timer_label(services.registry, c["kind"], d["name"]) if d else "",
                 (d["last_day"] + ("（暂定）" if d["provisional"] else "")) if d else ""]))
         return "\n".join(lines)

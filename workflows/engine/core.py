@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 from calendars import WorkingCalendar
 from notices import render
 from states import REGISTRY, NEW, PolicySchedule, Refusal, Registry, UnknownProcedure
+from states.common import ASSIGN_TRIGGER, OWNER_KEY
 from states.context import Actor, CaseView, Context, SubjectView, TimerView
 from states.identifiers import INSTITUTION_TYPES
 from states.spec import SERVED_TRIGGER, Open, Procedure, Transition
@@ -351,6 +352,8 @@ class Engine:
                 inputs[name] = step.sealed[name].reference(None)
         now = req.effective_at or clock.now()
         event = records.service_event(conn, row, inputs) if req.trigger == SERVED_TRIGGER else None
+        if req.trigger == ASSIGN_TRIGGER and row is not None:
+            event = self._assignment_event(conn, row, inputs)
         case_view = _view(row, step.timer_rows) if row is not None else None
         ctx = self._context(conn, step, case_view, actor, inputs, now, parent_row, event)
         try:
@@ -359,6 +362,15 @@ class Engine:
             raise _refused(r) from None
         step.ctx, step.t, step.rules, step.inputs, step.raw = ctx, model.chosen, model.rules, inputs, raw
         return self._write(conn, step, state, actor, now)
+
+    def _assignment_event(self, conn, row, inputs: dict) -> dict:
+        """The facts a change of owner is judged on: the assignee as the store holds them, and the owner before."""
+        name = inputs.get("assignee")
+        user = repo.user_row(conn, name) if name else None
+        if user is None:
+            raise BadInput(f"没有用户 {name!r}；请用 creditflow user list 查看可分派的承办人", code="unknown_user")
+        return {"assignee": user.name, "assignee_roles": [r for r in user.roles.split(",") if r],
+                "previous": row.assignee}
 
     def _candidates(self, proc: Procedure, state: str, req: Request, timer_rows) -> list[Transition]:
         """The transitions `req.trigger` may take from `state`, once its origin is checked."""
@@ -376,31 +388,37 @@ class Engine:
                 raise _refused(r) from None
         return candidates
 
-    def _effects(self, step: _Step) -> tuple[dict, list, list, bool]:
-        """The declared effects' data changes, archive entries, archive status rows and overdue flag."""
+    def _effects(self, step: _Step, opener: str | None) -> tuple[dict, list, list, bool, str | None]:
+        """The declared effects' data changes, archive entries, archive status rows, overdue flag and owner
+        (`OWNER_KEY`; a new case's is its `opener`)."""
         proc, t, ctx, row = step.proc, step.t, step.ctx, step.row
         data = dict(ctx.data)
         archive, archive_changes, overdue = [], [], (row.overdue if row is not None else False)
+        owner = row.assignee if row is not None else opener
         for name in t.effects:
             result = proc.effects[name](ctx)
             data.update(result.get("data", {}))
             archive.extend(result.get("archive", []))
             archive_changes.extend(result.get("archive_status", []))
             overdue = result.get("overdue", overdue)
+            owner = result.get(OWNER_KEY, owner)
         if t.proposal:
             data["proposal"] = {"by": ctx.actor.name, "trigger": t.trigger, "inputs": to_json(step.inputs),
                                 "on": ctx.today.isoformat()}
         if (t.dest or (row.state if row is not None else None)) in proc.final_states:
             overdue = False
-        return data, archive, archive_changes, overdue
+        return data, archive, archive_changes, overdue, owner
 
     def _write(self, conn, step: _Step, state: str, actor: Actor, now: datetime) -> Outcome:
         proc, t, ctx, row, req, inputs = step.proc, step.t, step.ctx, step.row, step.req, step.inputs
         dest = t.dest or state
+        # a case a person opens is theirs; one the system opens belongs to no one until an approver assigns it
+        opener = None if actor.name == SYSTEM_ACTOR else actor.name
         if row is None:
             case_id = conn.execute(_INSERT_CASE, dict(
                 kind=proc.kind, declaration_version=proc.version, state=dest, version=0, parent_id=step.parent_id,
                 subject_id=step.subject_id, opened_by=step.opened_by, entry_id=step.entry_id, data={},
+                assignee=opener,
                 is_final=False, overdue=False, log_seq=0, chain_head="", opened_at=now, updated_at=now)).scalar_one()
             version, seq, prev_hash = 0, 0, ""
         else:
@@ -411,7 +429,7 @@ class Engine:
             row_id = sealed_repo.add(conn, case_id=case_id, seq=seq + 1, sealed=sealed, recorded_at=clock.real_now(),
                                      recorded_by=actor.name)
             inputs[name]["sealed"] = row_id
-        data, archive, archive_changes, overdue = self._effects(step)
+        data, archive, archive_changes, overdue, owner = self._effects(step, opener)
         _refuse_sealed_copies(step, data, archive)
         timers_after, timer_writes, timer_log = self._timers(step, case_id, data, closing=dest in proc.final_states)
         case_after = CaseView(case_id, proc.kind, dest, version + 1, data, step.subject_id,
@@ -452,6 +470,7 @@ class Engine:
         # case update guards the rest of the writes: they only run when it changed the row.
         writes = [hot.Call(_UPDATE_CASE, dict(
             b_id=case_id, b_version=version, state=dest, version=version + 1, data=to_json(data),
+            assignee=owner,
             is_final=dest in proc.final_states, overdue=overdue, log_seq=seq + 1, chain_head=log["hash"],
             updated_at=now))]
         writes += [hot.Call(stmt, params) for stmt, params in timer_writes]
@@ -466,7 +485,7 @@ class Engine:
         if archive or archive_changes:
             records.write_archive(conn, step.ctx.today, step.subject_id, step.entry_id, case_id,
                                   settings["department_name"], archive, archive_changes, now)
-        if ctx.event is not None:
+        if ctx.event is not None and t.trigger == SERVED_TRIGGER:
             records.write_service(conn, ctx.event, actor.name)
 
         outcome = Outcome(case_id, dest, version + 1, number, seq + 1, proc.kind)
@@ -536,7 +555,7 @@ class Engine:
                                fired=req.fired_timer, reminded=req.fired_reminder, recompute=req.recompute_timer,
                                closing=closing, processed_at=clock.real_now() if consumes else None,
                                data=data, parent_data=parent_data,
-                               event_day=ctx.event["served_on"] if ctx.event else None)
+                               event_day=ctx.event["served_on"] if ctx.event and req.trigger == SERVED_TRIGGER else None)
         except TimerGone as exc:
             raise Conflict(exc.message) from None
         except TimerNotRunning as exc:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from calendars import Clock, compute, end_of_day, explain, explain_clock, hours_period
 from calendars.explain import explain_until
+from states.common import ASSIGN_TRIGGER
 from states.registry import Registry, UnknownProcedure
 from states.spec import SEALED_READ_TRIGGER
 
@@ -112,7 +113,7 @@ class CaseService:
             "id": row.id, "kind": row.kind, "label": proc.label, "state": row.state,
             "state_label": proc.state(row.state).label, "final": row.is_final, "version": row.version,
             "overdue": row.overdue, "parent": row.parent_id if row.parent_id is not None else row.opened_by,
-            "entry": row.entry_id, "subject_id": row.subject_id,
+            "entry": row.entry_id, "subject_id": row.subject_id, "assignee": row.assignee,
             "subject_name": subject.name if subject is not None else None,
             "children": [{"id": c.id, "kind": c.kind, "state": c.state, "state_label": self._state_label(c),
                           "relation": "child" if c.parent_id == row.id else "linked",
@@ -171,9 +172,15 @@ class CaseService:
             e = explain(cal, compute(cal, date.fromisoformat(t.clock["start"]), t.unit, t.clock["amount"]))
         return {"case_id": case_id, "timer": t.name, "status": t.status, "clock": t.clock, **e.to_dict()}
 
+    def assign(self, case_id: int, assignee: str, actor: str, expected_version: int | None = None) -> dict:
+        """Give the case to the handler `assignee` (user name) by the common `assign` transition (an approver's;
+        its guards and internal record are declared in states/common.py)."""
+        return self.act(case_id, ASSIGN_TRIGGER, actor, {"assignee": assignee}, expected_version)
+
     def list(self, kind: str | None = None, state: str | None = None, overdue: bool = False,
-             due_within: int | None = None, limit: int = 500) -> list[dict]:
-        """Open cases (or those in `state`), most urgent first: overdue ones, then by the next deadline."""
+             due_within: int | None = None, limit: int = 500, mine: str | None = None) -> list[dict]:
+        """Open cases (or those in `state`), most urgent first: overdue ones, then by the next deadline.
+        `mine` (the acting user): that user's own cases first, then the unassigned ones."""
         if due_within is not None and due_within < 1:
             raise BadInput("--due-within 须为不小于 1 的工作日数；请改为如 3 的整数")
         if limit < 1:
@@ -192,8 +199,12 @@ class CaseService:
         if due_within is not None:
             due_by = end_of_day(self.engine.calendar.nth_working_day_after(clock.today(), due_within))
         with self.uow() as uow:
-            rows = cases_repo.listing(uow.conn, kind=kind, state=state, overdue=overdue, due_by=due_by, limit=limit)
+            if mine is not None and repo.user_row(uow.conn, mine) is None:
+                raise BadInput(f"没有用户 {mine!r}；--mine 列出 --as 所指用户的案件，请用 creditflow user list 查看用户",
+                               code="unknown_user")
+            rows = cases_repo.listing(uow.conn, kind=kind, state=state, overdue=overdue, due_by=due_by, limit=limit,
+                                      mine=mine)
             nxt = cases_repo.next_deadlines(uow.conn, [r.id for r in rows if r.next_end is not None])
         return [{"id": r.id, "kind": r.kind, "state": r.state, "overdue": r.overdue, "version": r.version,
                  "subject_id": r.subject_id, "subject_name": r.subject_name, "parent": r.parent_id,
-                 "next_deadline": timer_dict(nxt[r.id]) if r.id in nxt else None} for r in rows]
+                 "assignee": r.assignee, "next_deadline": timer_dict(nxt[r.id]) if r.id in nxt else None} for r in rows]

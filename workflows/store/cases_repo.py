@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import case as when_then
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
@@ -43,10 +44,11 @@ def log_of(conn: Connection, case_id: int):
 
 
 def listing(conn: Connection, *, kind: str | None, state: str | None, overdue: bool, due_by: datetime | None,
-            limit: int):
+            limit: int, mine: str | None = None):
     """Open cases (or those in `state`), most urgent first: overdue ones, then by the next live deadline
     (`next_end`), each with its subject's name. One grouped query finds each case's next deadline, so the
-    list costs the same however many timers have run out before."""
+    list costs the same however many timers have run out before. `mine` (a user name): only that user's
+    cases and the unassigned ones, the user's own first."""
     live = select(timers.c.case_id, func.min(timers.c.ends_at).label("next_end")) \
         .where(timers.c.status.in_(LIVE)).group_by(timers.c.case_id).subquery()
     q = select(cases, live.c.next_end, subjects.c.name.label("subject_name")) \
@@ -58,7 +60,11 @@ def listing(conn: Connection, *, kind: str | None, state: str | None, overdue: b
         q = q.where(cases.c.overdue.is_(True))
     if due_by is not None:
         q = q.where(live.c.next_end <= due_by)
-    q = q.order_by(cases.c.overdue.desc(), live.c.next_end.asc().nulls_last(), cases.c.id).limit(limit)
+    order = [cases.c.overdue.desc(), live.c.next_end.asc().nulls_last(), cases.c.id]
+    if mine is not None:
+        q = q.where(or_(cases.c.assignee == mine, cases.c.assignee.is_(None)))
+        order.insert(0, when_then((cases.c.assignee == mine, 0), else_=1))
+    q = q.order_by(*order).limit(limit)
     return conn.execute(q).all()
 
 

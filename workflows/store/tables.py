@@ -72,6 +72,9 @@ cases = Table(
     # SQLite cannot add a foreign key to an existing table.
     Column("opened_by", Integer, nullable=True),
     Column("entry_id", Integer, nullable=True),
+    # The case's current owner (users.name): the person who opened it, or whom an approver assigned it to
+    # (the common `assign` transition); None for a case the system opened until it is assigned. Migration 0010.
+    Column("assignee", String(64), nullable=True),
     Column("data", JSON, nullable=False),
     Column("is_final", Boolean, nullable=False, default=False),
     Column("overdue", Boolean, nullable=False, default=False),
@@ -84,6 +87,7 @@ cases = Table(
     Index("ix_cases_entry", "entry_id"),
     Index("ix_cases_subject_kind", "subject_id", "kind"),
     Index("ix_cases_kind_state", "kind", "state"),
+    Index("ix_cases_assignee", "assignee"),
 )
 
 timers = Table(
