@@ -59,7 +59,8 @@ def test_objection_story_end_to_end(cf):
     refusal = step("approve", "carol", "03-05T11:00:00", expect=3)
     assert refusal["error"]["code"] == "FOUR-EYES" and refusal["error"]["article"]
     actions = cf("case", "actions", str(case), "--as", "bob")["actions"]
-    assert [a["trigger"] for a in actions] == ["approve", "return", "notice_served"]  # service: any notice, any time
+    # service: any notice, any time; an approver (re)assigns an open case
+    assert [a["trigger"] for a in actions] == ["approve", "return", "assign", "notice_served"]
     assert actions[1]["inputs"] == [{"name": "reason", "type": "text", "label": "退回理由", "required": True,
                                      "choices": []}]
     assert step("return", "bob", "03-05T12:00:00", "reason=请补充现场检查记录")["state"] == "under_review"
