@@ -146,3 +146,48 @@ def _set_assignee(ctx) -> dict:
 
 GUARDS = {"assignee_handles": _assignee_handles, "assignee_changes": _assignee_changes}
 EFFECTS["set_assignee"] = _set_assignee
+
+
+# -- material attached to a case -------------------------------------------------------------------------
+
+ATTACH_TRIGGER = "attach"
+# The types a bureau keeps as evidence and scanned material (checked by content, not by the file's name).
+ATTACHMENT_TYPES = (
+    ("application/pdf", "PDF"), ("image/png", "PNG 图片"), ("image/jpeg", "JPEG 图片"), ("image/tiff", "TIFF 图片"),
+    ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word 文档（docx）"),
+    ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel 表格（xlsx）"),
+    ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "PowerPoint 演示文稿（pptx）"),
+    ("application/x-ole-storage", "Word/Excel 旧版文档（doc/xls）"),
+)
+# creditflow policy: one file of scanned material stays under 20 MiB (a scanned A4 page at 300 dpi is well
+# under 1 MiB; larger files are split), so a case's blobs stay small enough for the store and its backups.
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+ATTACH_POLICY = "creditflow policy: 案件材料按内容哈希（SHA-256）保存，只增不改"
+
+
+def attach(record_series: str, states: tuple[State, ...]) -> Transition:
+    """`attach` (handler or approver): register scanned material or evidence (材料登记) on an open case. The
+    service stores the content (content-addressed by its SHA-256) in the same transaction before firing;
+    the log keeps the file's name, hash, size and type. Changes no state and no deadline."""
+    return Transition(
+        trigger=ATTACH_TRIGGER, source=_open_states(states), dest=None, role="handler|approver",
+        label="登记案件材料", notice=Notice("common/attached.html.j2", "材料登记记录", record_series, "internal"),
+        inputs=(Input("filename", "str", label="文件名", max_length=200),
+                Input("sha256", "str", label="内容的 SHA-256", max_length=64),
+                Input("size", "int", label="大小（字节）"),
+                Input("media_type", "choice", label="文件类型", choices=tuple(c for c, _ in ATTACHMENT_TYPES),
+                      choice_labels=ATTACHMENT_TYPES),
+                Input("description", "text", label="材料说明", required=False)),
+        guards=(Guard("attachment_well_formed", "ATTACH-HASH", ATTACH_POLICY,
+                      "材料的 SHA-256 须为 64 位十六进制数字，大小须为 1 字节至 20 MiB；"
+                      "请用 creditflow case attach 登记文件，由系统计算哈希"),),
+    )
+
+
+def _attachment_well_formed(ctx) -> bool:
+    digest, size = ctx.inputs["sha256"], ctx.inputs["size"]  # KeyError while listing actions: needs the inputs
+    return (len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)
+            and isinstance(size, int) and 0 < size <= ATTACHMENT_MAX_BYTES)
+
+
+GUARDS["attachment_well_formed"] = _attachment_well_formed

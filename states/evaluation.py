@@ -276,6 +276,7 @@ TRANSITIONS = (
     correction(SERIES, STATES),
     *common.recomputed(SERIES, RECORD_SERIES, STATES),
     common.assign(RECORD_SERIES, STATES),
+    common.attach(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES, Transition(
         trigger=SERVED_TRIGGER, source=("published",), dest=None, role="handler|approver", when="result_served",
         label="登记评价结果告知书送达，异议期起算", notice=WINDOW_FROM_SERVICE, inputs=common.SERVED_INPUTS,

@@ -1253,6 +1253,7 @@ TRANSITIONS = (
     *(replace(t, effects=("sync_deadline",)) for t in common.recomputed(SERIES, RECORD_SERIES, STATES)),
     common.reminder(OVERDUE_SERIES, STATES),
     common.assign(RECORD_SERIES, STATES),
+    common.attach(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES),
 )
 

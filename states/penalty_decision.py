@@ -255,6 +255,7 @@ TRANSITIONS = (
     # Its one clock binds the subject: new calendar data that moves it is told to the subject.
     replace(common.recomputed(SERIES, RECORD_SERIES, STATES)[0], when=None),
     common.assign(RECORD_SERIES, STATES),
+    common.attach(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES),
 )
 

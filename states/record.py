@@ -544,6 +544,7 @@ TRANSITIONS = (
     correction(SERIES, STATES),
     *common.recomputed(SERIES, RECORD_SERIES, STATES),
     common.assign(RECORD_SERIES, STATES),
+    common.attach(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES),
 )
 

@@ -660,6 +660,7 @@ TRANSITIONS = (
     # fixed): the subject is told, and the round (or the sanction) states the new day.
     replace(common.recomputed(SERIES, RECORD_SERIES, STATES)[0], when=None, effects=("sync_deadline",)),
     common.assign(RECORD_SERIES, STATES),
+    common.attach(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES),
 )
 

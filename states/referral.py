@@ -181,6 +181,7 @@ TRANSITIONS = (
     ),
     common.recomputed(RECORD_SERIES, RECORD_SERIES, STATES)[1],
     common.assign(RECORD_SERIES, STATES),
+    common.attach(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES),
 )
 

@@ -533,6 +533,7 @@ TRANSITIONS = (
     common.reminder(RECORD_SERIES, STATES),
     *common.recomputed(SERIES, RECORD_SERIES, STATES),
     common.assign(RECORD_SERIES, STATES),
+    common.attach(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES),
 )
 

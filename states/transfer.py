@@ -611,6 +611,7 @@ TRANSITIONS = (
     # New calendar data moves only the bureau's and the police's day clocks: the handlers are told.
     common.recomputed(RECORD_SERIES, RECORD_SERIES, STATES)[1],
     common.assign(RECORD_SERIES, STATES),
+    common.attach(RECORD_SERIES, STATES),
     *common.served(RECORD_SERIES, STATES),
 )
 

@@ -7,8 +7,10 @@ the deadline the notice names (the `deadline` key: the timer whose last day it m
 
 from __future__ import annotations
 
+import tempfile
 from contextlib import nullcontext
 from datetime import date, timedelta
+from pathlib import Path
 
 from conftest import HOSPITAL_USCC, PERSON_ID, at, publish as publish_evaluation
 from workflows.clock import frozen_at
@@ -844,4 +846,12 @@ def run(svc, override_dir=None) -> list[dict]:
         for kind in sorted({c["kind"] for c in svc.cases.list(limit=5000)}):
             case = next(c for c in svc.cases.list(kind=kind, limit=5000) if c["assignee"] != "carol")
             record(svc.cases.assign(case["id"], "carol", "bob"), case["id"], case["parent"])
+    # VI. carol registers a small scanned PDF on one open case of every kind (材料登记, docs/rules.md §8.7): the
+    #     content is kept once under its SHA-256, each registration is logged with its internal record.
+    with tempfile.TemporaryDirectory(prefix="cf-story-") as folder, frozen_at(at("2026-12-29 11:00")):
+        scan = Path(folder) / "询问笔录扫描件.pdf"
+        scan.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+        for kind in sorted({c["kind"] for c in svc.cases.list(limit=5000)}):
+            case = next(c for c in svc.cases.list(kind=kind, limit=5000))
+            record(svc.cases.attach(case["id"], scan, "carol"), case["id"], case["parent"])
     return notices

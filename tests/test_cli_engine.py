@@ -60,7 +60,7 @@ def test_objection_story_end_to_end(cf):
     assert refusal["error"]["code"] == "FOUR-EYES" and refusal["error"]["article"]
     actions = cf("case", "actions", str(case), "--as", "bob")["actions"]
     # service: any notice, any time; an approver (re)assigns an open case
-    assert [a["trigger"] for a in actions] == ["approve", "return", "assign", "notice_served"]
+    assert [a["trigger"] for a in actions] == ["approve", "return", "assign", "attach", "notice_served"]
     assert actions[1]["inputs"] == [{"name": "reason", "type": "text", "label": "退回理由", "required": True,
                                      "choices": []}]
     assert step("return", "bob", "03-05T12:00:00", "reason=请补充现场检查记录")["state"] == "under_review"

@@ -228,8 +228,8 @@ def test_uphold_with_four_eyes_adjusts_the_evaluation(svc):
     refused(svc, "FOUR-EYES", act, svc, obj, "approve", "carol", "2026-03-02 11:00")
     refused(svc, "ROLE", act, svc, obj, "approve", "alice", "2026-03-02 11:00")
     refused(svc, "READ-ONLY", act, svc, obj, "approve", "audrey", "2026-03-02 11:00")
-    assert svc.cases.actions(obj, "carol") == ["withdraw", "correct_notice", "assign", "notice_served"]  # carol approves too
-    assert svc.cases.actions(obj, "bob") == ["approve", "return", "assign", "notice_served"]  # either role records service
+    assert svc.cases.actions(obj, "carol") == ["withdraw", "correct_notice", "assign", "attach", "notice_served"]  # carol approves too
+    assert svc.cases.actions(obj, "bob") == ["approve", "return", "assign", "attach", "notice_served"]  # either role records service
     out = act(svc, obj, "approve", "bob", "2026-03-02 11:00")
     assert out["state"] == "upheld" and out["parent"]["state"] == "final"
     show = svc.cases.show(ev)

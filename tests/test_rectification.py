@@ -656,7 +656,7 @@ def test_every_declared_route_is_driven_by_this_file():
 
     proc = PROCEDURES["rectification"]
     # `assign` (every procedure's, states/common.py) is driven in tests/test_assignment.py
-    assert {t.trigger for t in proc.transitions} - {"assign"} == {
+    assert {t.trigger for t in proc.transitions} - {"assign", "attach"} == {
         "open", "open_on_d_grade", "notify_interview", "record_interview", "no_show", "interview_overdue",
         "order_rectification", "submit_report", "rectification_expired", "propose_pass", "propose_fail", "approve",
         "return", "notify_defence", "record_defence", "defence_expired", "propose_sanction", "basis_lifted",

@@ -208,7 +208,7 @@ def test_a_provisional_answer_period_moved_by_new_calendar_data_is_told_to_the_h
 def test_every_declared_route_is_driven_by_this_file():
     proc = referral_module.PROCEDURE
     # `assign` (every procedure's, states/common.py) is driven in tests/test_assignment.py
-    assert {t.trigger for t in proc.transitions} - {"assign"} == {"open", "send", "acknowledged", "feedback", "answer_overdue",
+    assert {t.trigger for t in proc.transitions} - {"assign", "attach"} == {"open", "send", "acknowledged", "feedback", "answer_overdue",
                                                      "deadline_recomputed", "notice_served"}
     assert [(t.name, t.unit, t.amount, t.side, t.on_expiry) for t in proc.timers] == [
         ("answer", "days", "referral_answer_days", "agency", "answer_overdue")]

@@ -546,7 +546,7 @@ def test_every_declared_route_is_driven_by_this_file():
 
     proc = PROCEDURES["repair"]
     # `assign` (every procedure's, states/common.py) is driven in tests/test_assignment.py
-    assert {t.trigger for t in proc.transitions} - {"assign"} == {
+    assert {t.trigger for t in proc.transitions} - {"assign", "attach"} == {
         "open", "supplement", "accept", "not_accept", "extend", "propose_approve", "propose_refuse", "propose_confirm",
         "approve", "return", "public_objection", "public_notice_expired", "decision_overdue", "false_material",
         "correct_notice", "deadline_reminder", "deadline_recomputed", "notice_served"}

@@ -485,7 +485,7 @@ def test_no_person_fires_the_system_steps(svc):
 def test_every_declared_route_is_driven_by_this_file():
     proc = transfer_module.PROCEDURE
     # `assign` (every procedure's, states/common.py) is driven in tests/test_assignment.py
-    assert {t.trigger for t in proc.transitions} - {"assign"} == {
+    assert {t.trigger for t in proc.transitions} - {"assign", "attach"} == {
         *SYSTEM, "report", "approve_transfer", "refuse_transfer", "send", "receipt_signed", "forwarded", "police_filed",
         "police_declined", "ask_reconsideration", "reconsideration_filed", "reconsideration_declined",
         "refer_procuratorate", "procuratorate_filed", "procuratorate_declined", "handle_ourselves", "sent_back",

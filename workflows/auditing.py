@@ -20,8 +20,8 @@ PostgreSQL). Tamper-evident where it cannot (an attacker with DDL rights drops t
 * a change of a registered subject's name is a row of `subject_changes`, chained the same way
   (workflows/store/people_repo.py records it); each subject's name in force must be its last change's.
 
-Migrations 0003, 0006 and 0008 put the same triggers on `notice_pdfs`, `notice_services`, `archive_entries`,
-`archive_status`, `settings_changes`, `subject_changes` and `sealed_inputs`; `verify` warns when any is missing (APPEND_ONLY_TABLES).
+Migrations 0003, 0006, 0008, 0009 and 0011 put the same triggers on `notice_pdfs`, `notice_services`, `archive_entries`,
+`archive_status`, `settings_changes`, `subject_changes`, `sealed_inputs` and `attachment_blobs`; `verify` warns when any is missing (APPEND_ONLY_TABLES).
 
 `verify` streams every table in (case, seq) order through server-side cursors, holding one case at
 a time: memory stays flat however long the log is. It reports the first broken link
@@ -78,9 +78,10 @@ from .store.tables import (
 
 # Every table with append-only triggers, by migration: 0002 the log, notices and seals; 0003 the stored
 # PDFs and service records; 0006 the credit archive, its status rows and the settings changes; 0008 the
-# subject changes; 0009 the sealed inputs (a reporter's identity).
+# subject changes; 0009 the sealed inputs (a reporter's identity); 0011 the content of attached material.
 APPEND_ONLY_TABLES = ("transitions", "notices", "checkpoints", "checkpoint_heads", "notice_pdfs", "notice_services",
-                      "archive_entries", "archive_status", "settings_changes", "subject_changes", "sealed_inputs")
+                      "archive_entries", "archive_status", "settings_changes", "subject_changes", "sealed_inputs",
+                      "attachment_blobs")
 IDENTITY_KEYS = ("department_name", "number_prefix", "reconsideration_body", "court")  # = repo.DEPLOYMENT_KEYS
 EXPORT_COLUMNS = ("id",) + CHAINED_FIELDS + ("hash",)
 JSON_COLUMNS = ("inputs", "rules", "timer_effects")

@@ -399,6 +399,23 @@ def assign(
     emit(out, as_json, lambda: f"案件 {out['case_id']} 已分派给 {user}（版本 {out['version']}），分派记录 {out['notice']}")
 
 
+# `case attach`: the common `attach` trigger of states/common.py, through the service, which stores the
+# file's content under its SHA-256 and logs it in one transaction.
+@case_app.command()
+def attach(
+    case_id: CaseArg,
+    file: Annotated[str, typer.Argument(metavar="FILE", help="材料文件（PDF、图片或 Office 文档）")],
+    actor: AsOpt,
+    description: Annotated[Optional[str], typer.Option("--description", help="材料说明")] = None,
+    expected_version: ExpectedVersionOpt = None,
+    as_json: JsonOpt = False,
+):
+    """Attach FILE (scanned material, evidence) to CASE: kept by its SHA-256, logged with 材料登记记录."""
+    out = svc().cases.attach(case_id, file, actor, description, expected_version)
+    emit(out, as_json, lambda: f"案件 {out['case_id']} 已登记材料 {out['filename']}（{out['size']} 字节，"
+                               f"SHA-256 {out['sha256']}），版本 {out['version']}，登记记录 {out['notice']}")
+
+
 @case_app.command("actions")
 def case_actions(case_id: CaseArg, actor: AsOpt, as_json: JsonOpt = False):
     """What USER may do on CASE now: each trigger with its label and declared inputs (what a form renders)."""

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from calendars import Clock, compute, end_of_day, explain, explain_clock, hours_period
 from calendars.explain import explain_until
-from states.common import ASSIGN_TRIGGER
+from states.common import ASSIGN_TRIGGER, ATTACH_TRIGGER
 from states.registry import Registry, UnknownProcedure
 from states.spec import SEALED_READ_TRIGGER
 
@@ -18,8 +18,9 @@ from .. import clock
 from ..engine import Engine, Request
 from ..errors import BadInput, CreditflowError, Refused
 from ..inputs import choose
-from ..store import cases_repo, notices_repo, repo, sealed_repo
+from ..store import attachments_repo, cases_repo, notices_repo, repo, sealed_repo
 from ..store.uow import UnitOfWork
+from . import attachments
 from .common import outcome_dict, require_case, resolve_subject, timer_dict
 
 
@@ -52,6 +53,9 @@ class CaseService:
         return outcome_dict(out)
 
     def act(self, case_id: int, trigger: str, actor: str, inputs: dict, expected_version: int | None = None) -> dict:
+        if trigger == ATTACH_TRIGGER:  # its inputs are computed from the stored content, never typed in
+            raise BadInput("登记材料请用 creditflow case attach CASE FILE --as USER：系统保存文件内容并计算其 SHA-256",
+                           code="attach_by_file")
         with self.uow() as uow:
             out = self.engine.advance(uow.conn, case_id, Request(trigger, actor, inputs, expected_version))
             uow.commit()
@@ -108,6 +112,7 @@ class CaseService:
                 clocks.setdefault(t.case_id, []).append(t)
             timer_rows = repo.timers_of(conn, row.id)
             notice_rows = notices_repo.of_case(conn, row.id)
+            attached = attachments_repo.log_rows(conn, row.id, ATTACH_TRIGGER)
         proc = self.registry.procedure(row.kind, row.declaration_version)
         out = {
             "id": row.id, "kind": row.kind, "label": proc.label, "state": row.state,
@@ -121,6 +126,10 @@ class CaseService:
             "timers": [timer_dict(t) for t in timer_rows],
             "notices": [{"number": n.number, "title": n.title, "hash": n.content_hash, "audience": n.audience,
                          "issued_at": clock.local(n.issued_at)} for n in notice_rows],
+            # the log is the source of truth: each attachment as its transition recorded it
+            "attachments": [{"filename": t.inputs["filename"], "sha256": t.inputs["sha256"], "size": t.inputs["size"],
+                             "media_type": t.inputs["media_type"], "by": t.actor, "at": clock.local(t.effective_at),
+                             "notice": t.notice_number} for t in attached],
             "data": dict(row.data),
         }
         if proc.summary:
@@ -176,6 +185,23 @@ class CaseService:
         """Give the case to the handler `assignee` (user name) by the common `assign` transition (an approver's;
         its guards and internal record are declared in states/common.py)."""
         return self.act(case_id, ASSIGN_TRIGGER, actor, {"assignee": assignee}, expected_version)
+
+    def attach(self, case_id: int, path, actor: str, description: str | None = None,
+               expected_version: int | None = None) -> dict:
+        """Attach the file at `path` to the case by the common `attach` transition: its content is stored once
+        under its SHA-256 and the transition logs the hash, in one transaction (refused: nothing is stored)."""
+        material = attachments.read(path)
+        inputs = {"filename": material.filename, "sha256": material.sha256, "size": material.size,
+                  "media_type": material.media_type}
+        if description:
+            inputs["description"] = description
+        with self.uow() as uow:
+            attachments_repo.store(uow.conn, material.sha256, material.size, material.media_type, material.content,
+                                   clock.now())
+            out = self.engine.advance(uow.conn, case_id, Request(ATTACH_TRIGGER, actor, inputs, expected_version))
+            uow.commit()
+        return {**outcome_dict(out), "sha256": material.sha256, "size": material.size,
+                "media_type": material.media_type, "filename": material.filename}
 
     def list(self, kind: str | None = None, state: str | None = None, overdue: bool = False,
              due_within: int | None = None, limit: int = 500, mine: str | None = None) -> list[dict]:

@@ -356,3 +356,15 @@ sealed_inputs = Table(
     Column("recorded_by", String(64), nullable=False),
     Index("ix_sealed_inputs_case", "case_id", "name"),
 )
+
+# The content of material attached to a case (the common `attach` transition), one row per distinct content,
+# keyed by its SHA-256; the log row of each attachment names the hash. Append-only like the log. Migration 0011.
+attachment_blobs = Table(
+    "attachment_blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("stored_at", UTCDateTime, nullable=False),
+)
