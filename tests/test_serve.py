@@ -121,7 +121,8 @@ def test_serve_catches_up_fires_a_timer_that_falls_due_and_stops_its_children(ho
         # A person's D result is published (Henan measure Art. 29), so its window runs from publication.
         during = cf("evaluation", "publish", "--subject", str(person), "--year", "2025", "--score", "65",
                     "--as", "alice", now="2026-01-05T09:00:00+08:00")["case_id"]
-        assert _window(cf, during)["status"] == "running"
+        # (not checked as "running" here: under load the served flow's next sweep may come before the next command)
+        assert _window(cf, during)["status"] in ("running", "fired")
         _wait_fired(cf, during, serve, out)
         for case_id in (before, during):
             entries = cf("audit", "log", str(case_id))["entries"]
