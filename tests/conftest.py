@@ -151,3 +151,46 @@ def assert_person_masked_outside(contexts: dict, kind: str, id_number: str, name
                 assert mask_id(id_number) in html and masked_name in html
         own = render(template, {**context, "notice": {**context["notice"], "audience": "subject"}}).html
         assert id_number in own and name in own
+
+
+# -- acting on a case at an instant (the procedure test files share these) ----------------------------------
+
+def stored_counts(svc) -> tuple[int, ...]:
+    """How many rows the tables a transition writes hold: a refused or bad call must leave them as they were."""
+    from sqlalchemy import func, select
+
+    from workflows.store.tables import archive_entries, cases, notices, timers, transitions
+
+    with svc.db.connect() as conn:
+        return tuple(conn.execute(select(func.count()).select_from(t)).scalar_one()
+                     for t in (cases, transitions, notices, timers, archive_entries))
+
+
+def act_at(svc, case, trigger, actor, when, **inputs) -> dict:
+    """Fire `trigger` on `case` as `actor` at the Asia/Shanghai instant `when` ('2026-03-02 10:00')."""
+    from workflows.clock import frozen_at
+
+    with frozen_at(at(when)):
+        return svc.cases.act(case, trigger, actor, inputs)
+
+
+def _fails(error, svc, case, trigger, actor, when, **inputs):
+    before = stored_counts(svc)
+    with pytest.raises(error) as info:
+        act_at(svc, case, trigger, actor, when, **inputs)
+    assert stored_counts(svc) == before  # a refusal or bad input stores nothing
+    return info.value
+
+
+def refused_at(svc, case, trigger, actor, when, **inputs):
+    """`act_at` refused (a rule, the role, the state); nothing stored."""
+    from workflows.errors import Refused
+
+    return _fails(Refused, svc, case, trigger, actor, when, **inputs)
+
+
+def bad_at(svc, case, trigger, actor, when, **inputs):
+    """`act_at` with bad input; nothing stored."""
+    from workflows.errors import BadInput
+
+    return _fails(BadInput, svc, case, trigger, actor, when, **inputs)

@@ -12,15 +12,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from calendars import compute
 from calendars.periods import add_months
-from conftest import HOSPITAL_USCC, PERSON_ID, assert_person_masked_outside, at, capture_notice_contexts
+from conftest import (HOSPITAL_USCC, PERSON_ID, act_at as act, assert_person_masked_outside, at, capture_notice_contexts,
+                      refused_at as refused, stored_counts as counts)
 from workflows.clock import frozen_at
 from workflows.demo import demo_id_number
 from workflows.errors import BadInput, Refused
-from workflows.store.tables import archive_entries, cases, notices, timers, transitions
+from workflows.store.tables import archive_entries, cases, notices, transitions
 
 INSURED_ID = demo_id_number("19620118", "015")
 REPORTER_ID = demo_id_number("19800305", "021")
@@ -44,31 +45,12 @@ def subject(svc, key: str = "hospital") -> str:
     return uscc or id_number
 
 
-def counts(svc):
-    with svc.db.connect() as conn:
-        return tuple(conn.execute(select(func.count()).select_from(t)).scalar_one()
-                     for t in (cases, transitions, notices, timers, archive_entries))
 
 
-def act(svc, case, trigger, actor, when, **inputs) -> dict:
-    with frozen_at(at(when)):
-        return svc.cases.act(case, trigger, actor, inputs)
 
 
-def refused(svc, case, trigger, actor, when, **inputs) -> Refused:
-    before = counts(svc)
-    with pytest.raises(Refused) as info:
-        act(svc, case, trigger, actor, when, **inputs)
-    assert counts(svc) == before  # a refusal stores nothing
-    return info.value
 
 
-def bad(svc, case, trigger, actor, when, **inputs) -> BadInput:
-    before = counts(svc)
-    with pytest.raises(BadInput) as info:
-        act(svc, case, trigger, actor, when, **inputs)
-    assert counts(svc) == before
-    return info.value
 
 
 def show(svc, case) -> dict:

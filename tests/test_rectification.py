@@ -11,16 +11,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
 
 from calendars import compute
 from conftest import (HOSPITAL_USCC, PERSON_ID, assert_person_masked_outside, at, capture_notice_contexts, make_services,
-                      publish)
+                      publish, stored_counts as counts, act_at as act, refused_at as refused)
 from states.rectification import SANCTIONS
 from workflows.clock import frozen_at
 from workflows.demo import demo_id_number, demo_uscc
 from workflows.errors import BadInput, Refused
-from workflows.store.tables import cases, notices, timers, transitions
 from test_cli_input import cli  # noqa: F401  (the in-process command line on a fresh store)
 
 INSURED_ID = demo_id_number("19620118", "015")
@@ -47,23 +45,10 @@ def subject(svc, key: str = "hospital") -> str:
     return uscc or id_number
 
 
-def counts(svc):
-    with svc.db.connect() as conn:
-        return tuple(conn.execute(select(func.count()).select_from(t)).scalar_one()
-                     for t in (cases, transitions, notices, timers))
 
 
-def act(svc, case, trigger, actor, when, **inputs) -> dict:
-    with frozen_at(at(when)):
-        return svc.cases.act(case, trigger, actor, inputs)
 
 
-def refused(svc, case, trigger, actor, when, **inputs) -> Refused:
-    before = counts(svc)
-    with pytest.raises(Refused) as info:
-        act(svc, case, trigger, actor, when, **inputs)
-    assert counts(svc) == before  # a refusal stores nothing
-    return info.value
 
 
 def show(svc, case) -> dict:

@@ -8,15 +8,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
-from sqlalchemy import func, select
-
 from calendars import compute
-from conftest import HOSPITAL_USCC, PERSON_ID, at, capture_notice_contexts
+from conftest import HOSPITAL_USCC, PERSON_ID, at, capture_notice_contexts, act_at as act, refused_at as refused
 from states import referral as referral_module
 from workflows.clock import frozen_at
-from workflows.errors import BadInput, Refused
-from workflows.store.tables import cases, notices, timers, transitions
+from workflows.errors import BadInput
 
 DISCIPLINE = "中共郑州市纪律检查委员会、郑州市监察委员会"
 HEALTH = "郑州市卫生健康委员会"
@@ -29,23 +25,10 @@ BODIES = {"discipline_transfer": ("discipline_body", DISCIPLINE, "discipline"),
           "other_referral": ("other_body", OTHER, "other")}
 
 
-def counts(svc):
-    with svc.db.connect() as conn:
-        return tuple(conn.execute(select(func.count()).select_from(t)).scalar_one()
-                     for t in (cases, transitions, notices, timers))
 
 
-def act(svc, case, trigger, actor, when, **inputs) -> dict:
-    with frozen_at(at(when)):
-        return svc.cases.act(case, trigger, actor, inputs)
 
 
-def refused(svc, case, trigger, actor, when, **inputs) -> Refused:
-    before = counts(svc)
-    with pytest.raises(Refused) as info:
-        act(svc, case, trigger, actor, when, **inputs)
-    assert counts(svc) == before
-    return info.value
 
 
 def show(svc, case) -> dict:

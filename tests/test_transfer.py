@@ -12,14 +12,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from calendars import compute
-from conftest import HOSPITAL_USCC, PERSON_ID, at
+from conftest import HOSPITAL_USCC, PERSON_ID, at, act_at as act, refused_at as refused, bad_at as bad
 from states import transfer as transfer_module
 from workflows.clock import frozen_at
 from workflows.errors import BadInput, Refused
-from workflows.store.tables import cases, notices, timers, transitions
 from test_cli_input import cli  # noqa: F401  (the in-process command line on a fresh store)
 
 POLICE = "郑州市公安局"
@@ -36,31 +34,12 @@ SUBJECTS = {"hospital": ("郑州市示例医院", "hospital", HOSPITAL_USCC, Non
 
 # -- helpers -------------------------------------------------------------------------------------------------
 
-def counts(svc):
-    with svc.db.connect() as conn:
-        return tuple(conn.execute(select(func.count()).select_from(t)).scalar_one()
-                     for t in (cases, transitions, notices, timers))
 
 
-def act(svc, case, trigger, actor, when, **inputs) -> dict:
-    with frozen_at(at(when)):
-        return svc.cases.act(case, trigger, actor, inputs)
 
 
-def refused(svc, case, trigger, actor, when, **inputs) -> Refused:
-    before = counts(svc)
-    with pytest.raises(Refused) as info:
-        act(svc, case, trigger, actor, when, **inputs)
-    assert counts(svc) == before  # a refusal stores nothing
-    return info.value
 
 
-def bad(svc, case, trigger, actor, when, **inputs) -> BadInput:
-    before = counts(svc)
-    with pytest.raises(BadInput) as info:
-        act(svc, case, trigger, actor, when, **inputs)
-    assert counts(svc) == before
-    return info.value
 
 
 def show(svc, case) -> dict:
