@@ -3,7 +3,26 @@ put right by a new notice that cites the old one, numbered, logged and hash-chai
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from calendars import SHANGHAI
+
 from .spec import RECOMPUTE_TRIGGER, REMINDER_TRIGGER, SERVED_TRIGGER, Guard, Input, Notice, State, Transition
+
+
+def day_of(value) -> date | None:
+    """A day a case's data or an input holds: a date, an instant (its Asia/Shanghai day) or ISO text; None if absent."""
+    if isinstance(value, datetime):
+        return value.astimezone(SHANGHAI).date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
+
+
+def day_zh(value) -> str:
+    """A day as a refusal or a record names it, as the notices write it: 2026年7月6日 ("?" if absent)."""
+    day = day_of(value)
+    return f"{day.year}年{day.month}月{day.day}日" if day else "?"
 
 
 def correction(series: str, states: tuple[State, ...]) -> Transition:

@@ -41,7 +41,6 @@ from decimal import Decimal, InvalidOperation
 
 from calendars import compute
 from calendars.periods import add_months
-from notices.render import date_zh
 
 from . import common
 from .common import correction
@@ -125,15 +124,7 @@ TIMERS = (
 
 # -- helpers -------------------------------------------------------------------------------------------
 
-def _day(value) -> date | None:
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
-
-
-def _zh(value) -> str:
-    day = _day(value)
-    return date_zh(day) if day else "?"
+_day, _zh = common.day_of, common.day_zh  # a day from data or input, and as a refusal names it
 
 
 def _yuan(amount) -> str:

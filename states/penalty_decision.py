@@ -27,10 +27,7 @@ policy's), and the fraud case is told (`penalty_final`), which gives a confirmed
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
-
 from calendars.periods import add_months
-from notices.render import date_zh
 
 from . import common
 from .common import SERVICE_METHODS, correction
@@ -65,15 +62,7 @@ TIMERS = (
 )
 
 
-def _day(value) -> date | None:
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
-
-
-def _zh(value) -> str:
-    day = _day(value)
-    return date_zh(day) if day else "?"
+_day, _zh = common.day_of, common.day_zh  # a day from data or input, and as a refusal names it
 
 
 # -- guards --------------------------------------------------------------------------------------------

@@ -137,16 +137,7 @@ TIMERS = (
 
 # -- helpers -----------------------------------------------------------------------------------------
 
-def _day(value) -> date | None:
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
-
-
-def _zh(value) -> str:
-    """A day as a refusal names it: 2026年7月6日."""
-    day = _day(value)
-    return f"{day.year}年{day.month}月{day.day}日" if day else "?"
+_day, _zh = common.day_of, common.day_zh  # a day from data or input, and as a refusal names it
 
 
 def _rounds(ctx) -> list[dict]:

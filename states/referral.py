@@ -16,10 +16,6 @@ decides nothing); `acknowledged` records the body's receipt; `feedback` records 
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from calendars import SHANGHAI
-
 from . import common
 from .spec import NAME_LENGTH, NEW, Guard, Input, Notice, Policy, PolicyNumber, Procedure, State, TimerEffect, \
     TimerSpec, Transition
@@ -66,17 +62,7 @@ TIMERS = (
 )
 
 
-def _day(value) -> date | None:
-    if isinstance(value, datetime):
-        return value.astimezone(SHANGHAI).date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
-
-
-def _zh(value) -> str:
-    day = _day(value)
-    return f"{day.year}年{day.month}月{day.day}日" if day else "?"
+_day, _zh = common.day_of, common.day_zh  # a day from data or input, and as a refusal names it
 
 
 # -- guards ------------------------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ supervision notice; it decides nothing (Art. 16 and 17 name who answers for a la
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from calendars import SHANGHAI
 
@@ -147,17 +147,7 @@ POLICE_SIDE = ("police_review", "reconsideration_answer")  # the police's period
 
 # -- helpers -------------------------------------------------------------------------------------------------
 
-def _day(value) -> date | None:
-    if isinstance(value, datetime):
-        return value.astimezone(SHANGHAI).date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
-
-
-def _zh(value) -> str:
-    day = _day(value)
-    return f"{day.year}年{day.month}月{day.day}日" if day else "?"
+_day, _zh = common.day_of, common.day_zh  # a day from data or input, and as a refusal names it
 
 
 def instant_zh(value) -> str:
