@@ -57,7 +57,7 @@ def export_d_list(year: YearOpt, output: OutOpt, actor: MakerOpt = None, as_json
 def export_worklist(
     output: OutOpt,
     year: Annotated[Optional[int], id_option(
-        "--year", label="--year（立案年度）", help="Only cases opened in this year (default: every open case).")] = None,
+        "--year", label="--year（案件登记年度）", help="Only cases opened in this year (default: every open case).")] = None,
     actor: MakerOpt = None,
     as_json: JsonOpt = False,
 ):
