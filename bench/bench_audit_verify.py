@@ -1,13 +1,14 @@
 """Audit benchmark: `creditflow audit verify` over a large log on PostgreSQL, wall time and peak memory.
 
-Run:  python bench/bench_audit_verify.py [--cases 10000] [--rows-per-case 100] [--no-notices]
+Run:  python bench/bench_audit_verify.py [--cases 10000] [--rows-per-case 100] [--no-notices] [--runs 3]
       (PostgreSQL admin URL from CREDITFLOW_TEST_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/postgres)
 
 It creates a fresh database (dropped afterwards unless --keep), migrates it (`creditflow init`, so
 the append-only triggers are in place), bulk-loads valid hash-chained log rows with COPY, each with
 its notice (about 1.3 kB of HTML, like the real ones) unless --no-notices, seals them with
-`creditflow audit checkpoint`, then runs `creditflow audit verify --json` as a child process and
-reports its wall time and peak RSS (os.wait4). Writes nothing else; paste the output into
+`creditflow audit checkpoint`, then runs `creditflow audit verify --json` as a child process --runs
+times over the same database and reports each run's wall time and peak RSS (os.wait4) with the median,
+min and max, and the load average before each run (the machine may be shared). Writes nothing else; paste the output into
 docs/benchmarks.md.
 """
 
@@ -18,6 +19,7 @@ import hashlib
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -144,6 +146,7 @@ def main() -> None:
     ap.add_argument("--rows-per-case", type=int, default=100)
     ap.add_argument("--no-notices", action="store_true", help="log rows only (notice_number NULL)")
     ap.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
+    ap.add_argument("--runs", type=int, default=3, help="verify runs over the same database (median, min, max)")
     a = ap.parse_args()
     notices = not a.no_notices
     name = f"cf_bench_audit_{uuid.uuid4().hex[:8]}"
@@ -162,17 +165,28 @@ def main() -> None:
             size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
         ck_wall, ck_rss, ck_out, ck_code = measured([CLI, "audit", "checkpoint", "--json"], env)
         assert ck_code == 0, ck_out
-        wall, rss, out, code = measured([CLI, "audit", "verify", "--json"], env)
-        report = json.loads(out)
         rows = a.cases * a.rows_per_case
         print(f"machine: {platform.machine()} CPython {platform.python_version()}, {os.cpu_count()} cores, "
               f"PostgreSQL {pg_version} (same machine)")
         print(f"log: {a.cases:,} cases x {a.rows_per_case} rows = {rows:,} rows, "
               f"{'each with its notice (~1.3 kB HTML)' if notices else 'no notices'}; database {size}; "
               f"bulk load (COPY) {load_s:.0f} s")
-        print(f"audit checkpoint: {ck_wall:.1f} s wall, peak RSS {ck_rss:.0f} MiB")
-        print(f"audit verify:     {wall:.1f} s wall, peak RSS {rss:.0f} MiB, exit {code}, "
-              f"{rows / wall:,.0f} rows/s; checked {report['checked']}; ok={report['ok']}")
+        print(f"audit checkpoint: {ck_wall:.1f} s wall, peak RSS {ck_rss:.0f} MiB", flush=True)
+        runs = []
+        for i in range(1, a.runs + 1):
+            load_avg = os.getloadavg()
+            wall, rss, out, code = measured([CLI, "audit", "verify", "--json"], env)
+            report = json.loads(out)
+            if code != 0 or not report["ok"]:
+                raise SystemExit(f"audit verify failed (exit {code}): {out}")
+            runs.append((wall, rss))
+            print(f"audit verify run {i}: {wall:.1f} s wall, peak RSS {rss:.0f} MiB, exit 0, {rows / wall:,.0f} rows/s; "
+                  f"checked {report['checked']}; ok={report['ok']}; load average before "
+                  f"{load_avg[0]:.2f} {load_avg[1]:.2f} {load_avg[2]:.2f}", flush=True)
+        walls, rsss = [r[0] for r in runs], [r[1] for r in runs]
+        print(f"audit verify over {len(runs)} run(s): wall median {statistics.median(walls):.1f} s "
+              f"(min {min(walls):.1f}, max {max(walls):.1f}); peak RSS median {statistics.median(rsss):.0f} MiB "
+              f"(min {min(rsss):.0f}, max {max(rsss):.0f})")
         if a.keep:
             print(f"kept: {url}")
     finally:

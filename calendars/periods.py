@@ -150,7 +150,10 @@ def hours_after(instant: datetime, hours: int) -> datetime:
     if not isinstance(instant, datetime) or instant.tzinfo is None:
         raise CalendarError("an hour period runs from an aware instant (with a time zone)")
     hours = check_count(hours, "hours")
-    return instant + timedelta(hours=hours)
+    try:
+        return instant + timedelta(hours=hours)
+    except OverflowError:  # beyond datetime's range (year 9999), far past the supported years
+        raise OutOfRangeError(f"{hours} hours after {instant.isoformat()} is past the supported years") from None
 
 
 @dataclass(frozen=True)

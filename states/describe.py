@@ -76,7 +76,7 @@ def mermaid(proc: Procedure, current: str | None = None) -> str:
     return "\n".join(lines)
 
 
-_ROLE = {"handler": "经办人", "approver": "审核人", "system": "系统"}
+_ROLE = {"handler": "经办人", "approver": "审核人", "system": "系统", "public": "公众（公示栏）"}
 
 
 def markdown(proc: Procedure, policy=None) -> str:

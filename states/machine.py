@@ -73,7 +73,8 @@ class _Details(dict):
         return "?"
 
 
-_ROLE_ZH = {"handler": "经办人", "approver": "审核人", "system": "系统（定时）", "auditor": "审计人员"}
+_ROLE_ZH = {"handler": "经办人", "approver": "审核人", "system": "系统（定时）", "auditor": "审计人员",
+            "public": "公众（通过公示栏）"}
 
 
 def _condition(fn, event_data) -> bool:

@@ -24,6 +24,7 @@ found at any point, after the repair took effect too, refuses (or revokes) the r
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from calendars.periods import add_months
@@ -33,8 +34,8 @@ from . import common
 from . import record as _record
 from .common import correction
 from .policy import HENAN, SEVERITIES
-from .spec import (NAME_LENGTH, NEW, Guard, Input, Notice, Notify, Open, Procedure, State, TimerEffect, TimerSpec,
-                   Transition)
+from .spec import (NAME_LENGTH, NEW, PUBLIC_ROLE, SEALED_READ_TRIGGER, Guard, Input, Notice, Notify, Open, Procedure,
+                   State, TimerEffect, TimerSpec, Transition)
 
 KIND = "repair"
 RECORD_KIND = "record"
@@ -98,6 +99,7 @@ TIMERS = (
         side="subject",
         on_expiry="public_notice_expired",
         label="信用修复公示期（5个工作日）",
+        public=True,  # on the public board while it runs, open to the public's objection (Art. 29, 41)
     ),
 )
 
@@ -257,6 +259,29 @@ def _decision_running(ctx) -> bool:
     return t is not None and t.status == "running"
 
 
+# A way to reach the objector with the result of the review: a mainland mobile or fixed-line number, or an email.
+_PHONE = re.compile(r"(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)")
+_EMAIL = re.compile(r"[^@\s，,；;]+@[^@\s，,；;]+\.[A-Za-z]{2,}")
+
+
+def _contact_reachable(ctx) -> bool:
+    value = (ctx.sealed("contact") or "").strip()
+    return bool(_PHONE.fullmatch(value.replace(" ", "")) or _EMAIL.fullmatch(value))
+
+
+def _public_notice_open(ctx) -> bool:
+    """The public may object only until the end of the notice's last day (the sweep may close it a little later)."""
+    t = ctx.case.timers.get("public_notice")
+    if t is not None:
+        ctx.details["last_day"] = _zh(t.last_day)
+    return t is not None and t.status == "running" and ctx.now < t.ends_at
+
+
+def _contact_sealed(ctx) -> bool:
+    """There is an objector's contact to read: one objected on the public board."""
+    return any(o.get("channel") == "public_board" for o in ctx.data.get("public_objections") or [])
+
+
 # -- conditions ----------------------------------------------------------------------------------------
 
 def _after_public_objection(ctx) -> bool:
@@ -332,6 +357,19 @@ def _record_public_objection(ctx) -> dict:
     return {"data": {"public_objections": objections}}
 
 
+def _record_board_objection(ctx) -> dict:
+    """An objection raised by the public on the public board: as one the handler registers, with the channel and the
+    reference of the objector's sealed contact details (the value itself stays in the sealed inputs)."""
+    out = _record_public_objection(ctx)
+    out["data"]["public_objections"][-1].update(channel="public_board", contact=ctx.inputs["contact"])
+    return out
+
+
+def _record_contact_reading(ctx) -> dict:
+    readings = list(ctx.data.get("contact_readings") or []) + [{"by": ctx.actor.name, "on": ctx.today.isoformat()}]
+    return {"data": {"contact_readings": readings}}
+
+
 def _complete_repair(ctx) -> dict:
     """The repair takes effect when the public notice ends with no objection (Art. 41): on that day, however
     late the sweep runs; the report to the credit management department is made with the notice 附件5."""
@@ -381,6 +419,8 @@ PROPOSAL = Notice("repair/proposal.html.j2", "信用修复拟办意见", RECORD_
 RETURNED = Notice("repair/returned.html.j2", "信用修复拟办意见退回重审记录", RECORD_SERIES, "internal")
 PUBLISHED = Notice("repair/public_notice.html.j2", "信用修复公示", PUBLIC_SERIES, "public")
 OBJECTED = Notice("repair/public_objection.html.j2", "信用修复公示期间异议告知书", SERIES, "subject")
+OBJECTED_ON_BOARD = Notice("repair/board_objection.html.j2", "信用修复公示期间异议告知书", SERIES, "subject")
+CONTACT_READ = Notice("repair/contact_read.html.j2", "公示异议人联系方式查阅记录", RECORD_SERIES, "internal")
 REPAIRED = Notice("repair/repaired.html.j2", "信用修复决定书", SERIES, "subject")
 REFUSED = Notice("repair/refused.html.j2", "不予信用修复决定书", SERIES, "subject", against_subject=True)
 FALSE_REFUSED = Notice("repair/false_material.html.j2", "不予信用修复决定书", SERIES, "subject", against_subject=True)
@@ -506,6 +546,26 @@ TRANSITIONS = (
         timers=(TimerEffect("stop", "public_notice"),), effects=("record_public_objection",),
     ),
     Transition(
+        trigger="board_objection", source=("public_notice",), dest="re_review", role=PUBLIC_ROLE,
+        label="公众在公示栏提出异议", notice=OBJECTED_ON_BOARD,
+        inputs=(Input("objector", "str", label="异议人姓名或名称", max_length=NAME_LENGTH),
+                Input("contact", "str", label="联系方式（手机、固定电话或电子邮箱；不公开）", max_length=NAME_LENGTH,
+                      sealed=True),
+                Input("reason", "text", label="异议理由")),
+        guards=(Guard("public_notice_open", "REP-PUBLIC", f"{HENAN} Art. 41",
+                      "该信用修复的公示期已于{last_day}届满或已停止，不再接受公示异议；对信用信息有异议的，"
+                      "可向本局书面提出"),
+                Guard("contact_reachable", "REP-CONTACT", f"{HENAN} Art. 28, 41",
+                      "联系方式须为手机号码、固定电话（如0371-12345678）或电子邮箱，以便告知异议复核结果；请重新填写")),
+        timers=(TimerEffect("stop", "public_notice"),), effects=("record_board_objection",),
+    ),
+    Transition(
+        trigger=SEALED_READ_TRIGGER, source=tuple(s.name for s in STATES), dest=None, role="handler|approver",
+        label="查阅公示异议人的联系方式", notice=CONTACT_READ, effects=("record_contact_reading",),
+        guards=(Guard("contact_sealed", "REP-SEALED", f"{HENAN} Art. 28, 41",
+                      "本案没有在公示栏提出异议的异议人，没有可查阅的联系方式"),),
+    ),
+    Transition(
         trigger="public_notice_expired", source=("public_notice",), dest="repaired", role="system",
         label="公示期满无异议，信用修复", notice=REPAIRED, order=10, effects=("complete_repair",),
         notifies=(Notify("parent", "repaired", kind=RECORD_KIND, inputs=_repaired_inputs),),
@@ -568,6 +628,9 @@ PROCEDURE = Procedure(
         "record_still_disclosed": _record_still_disclosed,
         "not_extended_before": _not_extended_before,
         "decision_running": _decision_running,
+        "public_notice_open": _public_notice_open,
+        "contact_reachable": _contact_reachable,
+        "contact_sealed": _contact_sealed,
     },
     conditions={"after_public_objection": _after_public_objection, **common.CONDITIONS},
     effects={
@@ -580,6 +643,8 @@ PROCEDURE = Procedure(
         "record_decision": _record_decision,
         "record_publication": _record_publication,
         "record_public_objection": _record_public_objection,
+        "record_board_objection": _record_board_objection,
+        "record_contact_reading": _record_contact_reading,
         "complete_repair": _complete_repair,
         "record_false_material": _record_false_material,
         "flag_overdue": _flag_overdue,

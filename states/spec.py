@@ -17,7 +17,13 @@ from typing import Any
 # The pseudo-state a case is in before its opening transition: never stored, never shown.
 NEW = "__new__"
 
-ROLES = ("handler", "approver", "auditor", "system")
+ROLES = ("handler", "approver", "auditor", "system", "public")
+# `public`: a member of the public without an account, acting through the bureau's public board (公示栏, the web's
+# /public): the board fires a transition of this role as the account `PUBLIC_ACTOR` (created by the board, with no
+# password: nobody logs in as it) on a case while one of its `public` clocks runs (Henan measure Art. 41: an
+# objection raised while a repair is publicly noticed). Such a transition stops that clock and is no decision.
+PUBLIC_ROLE = "public"
+PUBLIC_ACTOR = "public"
 # `authority`: the public security organ, the procuratorate or the discipline inspectors a case is
 # transferred to (公安机关、检察机关、纪检监察机关). A transfer letter names the suspect in full
 # (行政执法机关移送涉嫌犯罪案件的规定 Art. 6), so these notices are not masked (notices/privacy.py), and
@@ -122,6 +128,10 @@ class TimerSpec:
     # a clock the case's closing does not stop: it runs to its end and fires on the closed case (the 3-year
     # ban of Henan Art. 40 outlives the disclosure of the record it came from); stop it explicitly
     outlives_case: bool = False
+    # a public notice period (公示期, e.g. a repair's 5 working days, Henan measure Art. 41): while this clock runs
+    # (from its start to the end of its last day) the case is on the public board (公示栏) with its latest notice
+    # to the public, and the public may fire the case's `public` transitions from its state
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -371,6 +381,10 @@ def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], b
                             "declared from a final state too")
         if not any(t.trigger == spec.on_expiry and t.role == "system" for t in proc.transitions):
             problems.append(f"timer {spec.name}: expiry trigger {spec.on_expiry!r} is not a system transition")
+        if spec.public and not any(t.notice.audience == "public" and any(
+                te.op == "start" and te.timer == spec.name for te in t.timers) for t in proc.transitions):
+            problems.append(f"timer {spec.name}: a public notice period is started by a transition that issues "
+                            "the notice to the public (audience 'public')")
     for t in proc.transitions:
         spot = f"transition {t.trigger!r} from {','.join(t.source)}"
         for s in t.source:
@@ -378,8 +392,16 @@ def validate(proc: Procedure, policy: Policy, template_exists: Callable[[str], b
                 problems.append(f"{spot}: unknown source state {s!r}")
         if t.dest is not None and t.dest not in known:
             problems.append(f"{spot}: unknown destination {t.dest!r}")
-        if any(r not in ROLES or r == "auditor" for r in t.roles) or ("system" in t.roles and len(t.roles) > 1):
+        if any(r not in ROLES or r == "auditor" for r in t.roles) or (
+                len(t.roles) > 1 and {"system", PUBLIC_ROLE} & set(t.roles)):
             problems.append(f"{spot}: role {t.role!r} cannot fire transitions")
+        if PUBLIC_ROLE in t.roles:
+            public_clocks = {s.name for s in proc.timers if s.public}
+            if NEW in t.source or t.decision or t.proposal or t.reopens:
+                problems.append(f"{spot}: the public neither opens a case nor proposes, decides or reopens anything")
+            if not any(te.op == "stop" and te.timer in public_clocks for te in t.timers):
+                problems.append(f"{spot}: a transition of the public stops the public notice period it is raised in "
+                                "(a timer declared public)")
         for g in t.guards:
             if g.name not in proc.guards:
                 problems.append(f"{spot}: guard {g.name!r} has no function")

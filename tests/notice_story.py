@@ -45,6 +45,7 @@ DEADLINES = {
     "repair/overdue.html.j2": ("own", "decision"),
     "repair/public_notice.html.j2": ("own", "public_notice"),
     "repair/public_objection.html.j2": ("own", "public_notice"),
+    "repair/board_objection.html.j2": ("own", "public_notice"),
     "repair/repaired.html.j2": ("own", "public_notice"),
     "rectification/interview_notice.html.j2": ("own", "interview"),
     "rectification/order.html.j2": ("own", "rectification"),
@@ -840,6 +841,14 @@ def run(svc, override_dir=None) -> list[dict]:
             for moved in svc.sweep.reload_calendar(str(path))["moved"]:
                 n = svc.cases.show(moved["case_id"])
                 record({"notice": moved["notice"]}, moved["case_id"], n["parent"])
+        # The practitioner's repair under public notice (its last day moved by the schedule): a member of the public
+        # objects on the public board (no account; the board acts as `public`), the contact details sealed; the
+        # handler reads them, logged, to tell the objector the outcome of the review.
+        with frozen_at(at("2026-12-29 09:30")):
+            record(svc.board.object(g2, {"objector": "刘某", "contact": "0371-66123456",
+                                         "reason": "该医师2026年12月仍使用其他医师的医保医师编码开具处方"}), g2, g2_rec)
+        with frozen_at(at("2026-12-29 09:40")):
+            record(svc.cases.read_sealed(g2, "alice"), g2, g2_rec)
     # V. an approver gives one open case of every kind to carol (分派/改派, docs/rules.md §8.7): a case the system
     #    opened had no owner yet, one a handler opened was theirs; the internal record says from whom to whom.
     with frozen_at(at("2026-12-29 10:00")):

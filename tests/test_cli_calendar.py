@@ -68,6 +68,8 @@ def test_years_lists_confirmed_and_override_source(tmp_path):
         (["calendar", "deadline", "--from", "2100-01-03", "--days", "3"], "2000-2099"),
         (["calendar", "is-working-day", "tomorrow"], "not a date"),
         (["calendar", "deadline", "--from", "2026-02-03", "--working-days", "x"], "--working-days"),
+        # beyond what a datetime can hold, not only past 2099: still one line, exit 2
+        (["calendar", "deadline", "--from", "2026-09-30T15:00:00+08:00", "--hours", "99999999999"], "past the supported years"),
     ],
 )
 def test_bad_input_exit_2_one_line(args, fragment):

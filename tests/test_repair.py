@@ -549,7 +549,8 @@ def test_every_declared_route_is_driven_by_this_file():
     assert {t.trigger for t in proc.transitions} - {"assign", "attach"} == {
         "open", "supplement", "accept", "not_accept", "extend", "propose_approve", "propose_refuse", "propose_confirm",
         "approve", "return", "public_objection", "public_notice_expired", "decision_overdue", "false_material",
-        "correct_notice", "deadline_reminder", "deadline_recomputed", "notice_served"}
+        "correct_notice", "deadline_reminder", "deadline_recomputed", "notice_served",
+        "board_objection", "sealed_read"}  # the public board's objection and its contact's reading: tests/test_board.py
     assert {t.name for t in proc.timers} == {"decision", "public_notice"}
     assert {s.name for s in proc.states} == {"received", "under_review", "approve_proposed", "refuse_proposed",
                                              "public_notice", "re_review", "confirm_proposed", "repaired", "refused",
@@ -576,14 +577,19 @@ def test_every_repair_notice_masks_a_person_for_the_public_and_third_parties(svc
     act(svc, rep1, "public_objection", "alice", "2026-10-09 10:00", objector="王某", reason="仍有违规")
     act(svc, rep1, "propose_confirm", "alice", "2026-10-12 10:00", findings="异议不成立")
     act(svc, rep1, "approve", "bob", "2026-10-13 10:00")
+    with frozen_at(at("2026-10-13 11:00")):  # an objection on the public board, the contact read by the handler
+        svc.board.object(rep1, {"objector": "赵某", "contact": "13912345678", "reason": "仍有违规"})
+        svc.cases.read_sealed(rep1, "alice")
+    act(svc, rep1, "propose_confirm", "alice", "2026-10-14 10:00", findings="异议不成立")
+    act(svc, rep1, "approve", "bob", "2026-10-14 15:00")
     rec2 = record(svc, key=key, category="duplicate_charges", facts="重复收费3笔")
     rep2 = apply(svc, rec2, materials="application_form")["case_id"]
     act(svc, rep2, "not_accept", "alice", "2026-09-12 10:00", reason="未补齐材料")
     rec3 = record(svc, key=key, category="drug_substitution", facts="串换药品2笔")
     rep3 = apply(svc, rec3)["case_id"]
     act(svc, rep3, "accept", "alice", "2026-09-14 10:00")
-    svc.sweep.run_once(at("2026-10-21 00:00"))  # rep3 overdue (10-10); rep1 repaired (10-20)
-    act(svc, rep3, "propose_refuse", "alice", "2026-10-22 10:00", findings="违规费用尚未退回")
+    svc.sweep.run_once(at("2026-10-22 00:00"))  # rep3 overdue (10-10); rep1 repaired (10-21)
+    act(svc, rep3, "propose_refuse", "alice", "2026-10-22 10:00", findings="违规费用尚未退回")  # after the sweep
     act(svc, rep3, "approve", "bob", "2026-10-23 10:00")
     act(svc, rep1, "false_material", "alice", "2026-11-02 10:00", facts="核查记录系伪造")
     assert_person_masked_outside(contexts, "repair", PERSON_ID, "李建华", "李**")

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,7 @@ def home(tmp_path):
         assert r.returncode == 0, (args, r.stdout, r.stderr)
         return json.loads(r.stdout)
 
-    cf.env, cf.path, cf.port = env, tmp_path, free_port()
+    cf.env, cf.path, cf.port, cf.web_port = env, tmp_path, free_port(), free_port()  # never 8000: tests run side by side
     return cf
 
 
@@ -106,16 +107,20 @@ def test_serve_catches_up_fires_a_timer_that_falls_due_and_stops_its_children(ho
     out = cf.path / "serve.out"
     server_pid = None
     with out.open("wb") as sink:
-        serve = subprocess.Popen(CLI + ["serve", "--port", str(cf.port), "--no-ui"], env=cf.env, cwd=cf.path,
+        serve = subprocess.Popen(CLI + ["serve", "--port", str(cf.port), "--no-ui", "--web-port", str(cf.web_port)],
+                                 env=cf.env, cwd=cf.path,
                                  stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
                                  start_new_session=True)
     try:
         log = _wait_for(out, "Prefect 服务已启动", serve)
         server_pid = int(re.search(r"Prefect 服务已启动：\S+（进程 (\d+)）", log).group(1))
         assert _alive(server_pid)
-        _wait_for(out, "定时处理已启动", serve)  # after the start-up sweep
+        log = _wait_for(out, "定时处理已启动", serve)  # after the start-up sweep
         assert _window(cf, before)["status"] == "fired"
         assert (cf.path / "prefect" / "prefect.db").exists()  # Prefect's own SQLite under CREDITFLOW_HOME
+        assert f"网页服务已启动：http://127.0.0.1:{cf.web_port}" in log
+        with urllib.request.urlopen(f"http://127.0.0.1:{cf.web_port}/login", timeout=30) as page:  # the web beside it
+            assert page.status == 200 and "登录" in page.read().decode("utf-8")
 
         # Falls due while serving: published now with a past clock, its window long over.
         # A person's D result is published (Henan measure Art. 29), so its window runs from publication.
@@ -133,7 +138,9 @@ def test_serve_catches_up_fires_a_timer_that_falls_due_and_stops_its_children(ho
         code = serve.wait(timeout=120)
         text = out.read_text(encoding="utf-8", errors="replace")
         assert code == 0, text[-4000:]
-        assert "Prefect 服务已停止" in text
+        assert "Prefect 服务已停止" in text and "网页服务已停止" in text
+        with pytest.raises(OSError):  # the web app stopped with it
+            urllib.request.urlopen(f"http://127.0.0.1:{cf.web_port}/login", timeout=5)
         assert not _alive(server_pid)
         assert _group_members(serve.pid) == []  # no flow-run process left behind
         from workflows.prefect_server import api_healthy
@@ -152,7 +159,8 @@ def test_serve_refuses_a_prefect_api_that_does_not_answer(home):
     cf = home
     cf("init")
     env = {**cf.env, "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
-    r = subprocess.run(CLI + ["serve"], capture_output=True, text=True, env=env, timeout=120, cwd=cf.path)
+    r = subprocess.run(CLI + ["serve", "--web-port", str(cf.web_port)], capture_output=True, text=True, env=env,
+                       timeout=120, cwd=cf.path)
     assert r.returncode == 2, r.stderr
     assert "does not answer" in r.stderr
     assert not (cf.path / "prefect" / "prefect.db").exists()

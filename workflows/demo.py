@@ -22,7 +22,8 @@ whoever calls (`creditflow serve` sweeps at start-up; or `creditflow sweep`). Th
 
 Demo users (pinyin user names; the users table holds only the user name and roles):
 zhangmin 张敏 and liuyang 刘洋 (handlers, 信用管理科经办人), wangfang 王芳 (approver, 科长),
-zhougang 周刚 (handler and approver, 副科长), zhaolei 赵磊 (auditor, read only).
+zhougang 周刚 (handler and approver, 副科长), zhaolei 赵磊 (auditor, read only). Each logs in to the web
+app with the documented demo password `demo-<user name>` (`DEMO_PASSWORD`), e.g. zhangmin / demo-zhangmin.
 
 Subjects are fictitious: names say 示例 or are the placeholder names 张三、李四、王五、赵六、钱七、孙八、周九;
 identifiers use the unassigned division code 419900 and carry valid check characters (GB 32100-2015
@@ -61,6 +62,8 @@ USERS = (
     ("zhougang", "周刚", ("handler", "approver"), "信用管理科副科长"),
     ("zhaolei", "赵磊", ("auditor",), "审计监督人员（只读）"),
 )
+
+DEMO_PASSWORD = "demo-{name}"  # documented (README, docs/web.md): a demo, never a real deployment
 
 DUE_SOON_WORKING_DAYS = 3
 SWEEPS_AT = (22, 3)  # W(n) 00:05: the simulated nightly sweeps that ran before the "downtime"
@@ -384,6 +387,7 @@ def fill_demo(services, today: date | None = None) -> dict:
     for name, _, roles, _ in USERS:
         if name not in present:
             services.deployment.add_user(name, list(roles))
+        services.accounts.set_password(name, DEMO_PASSWORD.format(name=name))
     cast = {}
     for subj in SUBJECTS:
         sid = services.deployment.add_subject(subj.name, subj.type, subj.uscc, subj.id_number)["id"]

@@ -22,6 +22,7 @@ from . import records as records_cmd
 from . import policy as policy_cmd
 from . import procedures as procedures_cmd
 from . import serve as serve_cmd
+from . import web as web_cmd
 from .output import dumps
 
 app = typer.Typer(
@@ -34,6 +35,8 @@ app = typer.Typer(
 app.add_typer(calendar_cmd.app, name="calendar")
 app.command("init")(cases_cmd.init)
 app.add_typer(cases_cmd.user_app, name="user")
+cases_cmd.user_app.command("password")(web_cmd.user_password)  # web login (web.py)
+cases_cmd.user_app.command("token")(web_cmd.user_token)  # the API's bearer tokens (web.py)
 app.add_typer(cases_cmd.subject_app, name="subject")
 app.add_typer(aliases_cmd.evaluation_app)  # `evaluation publish`: the documented alias (aliases.py)
 aliases_cmd.evaluation_app.command("import")(imports_cmd.evaluation_import)  # a year's results at once (imports.py)
@@ -47,6 +50,7 @@ app.add_typer(procedures_cmd.app, name="procedure")
 app.add_typer(policy_cmd.app, name="policy")
 app.command("serve")(serve_cmd.serve)
 app.command("deploy")(serve_cmd.deploy)
+app.command("web")(web_cmd.web)
 app.command("demo")(demo_cmd)
 app.add_typer(exports_cmd.export_app)  # `export results|d-list|worklist|statistics` (exports.py)
 app.add_typer(exports_cmd.report_app)  # `report monthly` (exports.py)

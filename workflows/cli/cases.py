@@ -594,7 +594,7 @@ def sweep(
                                     help="Due items selected per round")] = 500,
     as_json: JsonOpt = False,
 ):
-    """Fire every timer and reminder due as of an instant (catch-up after downtime), each in its own transaction."""
+    """Fire every timer and reminder due as of an instant (catch-up after downtime), in batches: one transaction per batch, each case under its own savepoint (docs/sweep.md)."""
     from .. import clock
     from ..errors import BadInput
     from ..settings import load_settings

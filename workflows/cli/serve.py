@@ -8,9 +8,11 @@
    unless ``PREFECT_API_URL`` names a running one;
 4. sweeps once at once, so a restarted service catches up before anything else (the scheduled runs
    it missed while down are dropped: this sweep covers them);
-5. serves the sweep every ``CREDITFLOW_SWEEP_INTERVAL`` seconds (default 60) and the audit checkpoint
-   daily at 00:05 Asia/Shanghai, until SIGINT or SIGTERM; then it stops the served flows and, last,
-   its Prefect server (SIGINT, then SIGKILL to its process group after a grace period).
+5. starts the web app (pages and /api, uvicorn in a thread of this process) on ``--web-port`` (default
+   8000, http://127.0.0.1:8000) unless ``--no-web``;
+6. serves the sweep every ``CREDITFLOW_SWEEP_INTERVAL`` seconds (default 60) and the audit checkpoint
+   daily at 00:05 Asia/Shanghai, until SIGINT or SIGTERM; then it stops the served flows, the web app and,
+   last, its Prefect server (SIGINT, then SIGKILL to its process group after a grace period).
 
 Prefect is imported only inside these commands (about a second), after its settings are in the
 environment.
@@ -42,6 +44,8 @@ def serve(
                                                      "(not used when PREFECT_API_URL names a running one).")] = 4200,
     demo: Annotated[bool, typer.Option("--demo", help="Fill an empty database with a demo bureau first.")] = False,
     ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Serve Prefect's dashboard with its server.")] = True,
+    web_port: Annotated[int, typer.Option("--web-port", help="Port of the web app (pages and /api).")] = 8000,
+    web: Annotated[bool, typer.Option("--web/--no-web", help="Run the web app beside the sweep.")] = True,
 ):
     """Run the clocks on this machine: Prefect's server (child process) and the served sweep, until Ctrl-C."""
     from .. import clock
@@ -64,7 +68,13 @@ def serve(
     previous_sigint = signal.signal(signal.SIGINT, signal.default_int_handler)
     previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
     server = None
+    web_app = None
     try:
+        if web:  # a taken port is refused before anything starts
+            from ..web.server import DEFAULT_HOST, check_port_free
+
+            check_port_free(DEFAULT_HOST, web_port)
+            services.accounts.session_key()  # an older store without the key: run init first
         if demo:
             _fill_demo(services)
         recomputed = services.sweep.recompute_deadlines()
@@ -84,6 +94,18 @@ def serve(
             api_url = server.start()
             os.environ["PREFECT_API_URL"] = api_url
             _say(f"Prefect 服务已启动：{api_url}（进程 {server.pid}）")
+
+        if web:
+            from ..services import Services
+            from ..web.server import WebThread
+
+            web_app = WebThread(Services.from_settings(settings), DEFAULT_HOST, web_port)
+            _say(f"网页服务已启动：{web_app.start()}")
+            if demo:
+                from ..demo import DEMO_PASSWORD, USERS
+
+                _say("演示用户登录（用户名 / 口令）：" + "；".join(
+                    f"{name} / {DEMO_PASSWORD.format(name=name)}（{post}）" for name, _, _, post in USERS))
 
         from prefect import serve as prefect_serve
 
@@ -106,6 +128,10 @@ def serve(
     finally:
         signal.signal(signal.SIGTERM, previous_sigterm)
         signal.signal(signal.SIGINT, previous_sigint)
+        if web_app is not None:
+            _say("正在停止网页服务……")
+            web_app.stop()
+            _say("网页服务已停止")
         if server is not None:
             _drain_prefect_logs()  # flow-run logs still queued for the server go before it does
             _say("正在停止 Prefect 服务……")

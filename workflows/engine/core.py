@@ -89,6 +89,35 @@ class Request:
 
 
 @dataclass
+class Pending:
+    """One transition's writes once decided: the case update (without its new chain head), the timer
+    writes, the notice rendered with `NUMBER_PLACEHOLDER` and the log row without its number and hashes."""
+
+    case_id: int
+    series: str
+    year: int
+    draft: object  # notices.RenderedNotice with the placeholder
+    prev_hash: str  # the case's chain head as read (the batch engine chains a case's rows within a batch)
+    log: dict
+    case: dict
+    timer_writes: list
+    notice: dict  # the notice row's columns but number, seq, html, text, content_hash
+    outcome: Outcome
+
+    def numbered(self, number: str, n: int, prev_hash: str) -> tuple[dict, dict]:
+        """The notice row and the chained log row with document number `number` (seq `n` in its series)."""
+        rendered = self.draft.numbered(NUMBER_PLACEHOLDER, number)
+        log = {**self.log, "notice_number": number, "notice_hash": rendered.content_hash, "prev_hash": prev_hash}
+        log["hash"] = row_hash(log)
+        notice = {**self.notice, "number": number, "seq": n, "html": rendered.html, "text": rendered.text,
+                  "content_hash": rendered.content_hash}
+        return notice, log
+
+    def conflict(self) -> Conflict:
+        return Conflict(f"办理期间案件 {self.case_id} 已被他人更改，本次办理未执行；请重新查看案件后再办理")
+
+
+@dataclass
 class _Step:
     """One transition in progress: what was read and decided, for the steps that write it."""
 
@@ -451,46 +480,56 @@ class Engine:
                                  case_after=case_after, timers_after=timers_after, from_state=state, ctx=ctx,
                                  inputs=inputs, actor=actor, addressed_to=addressed_to)
         draft = render(t.notice.template, context)
-        number, n = repo.next_notice_number(conn, settings, t.notice.series, issued_on.year)
-        rendered = draft.numbered(NUMBER_PLACEHOLDER, number)
 
+        # The log row without what depends on the document number (notice_number, notice_hash) and on the
+        # chain (prev_hash, hash): `_store` fills those in when it numbers the notice.
         log = {
             "case_id": case_id, "seq": seq + 1, "trigger": t.trigger, "from_state": None if state == NEW else state,
             "to_state": dest, "actor": actor.name, "role": t.role, "effective_at": now,
             "recorded_at": clock.real_now(), "clock_overridden": clock.overridden(),
             "inputs": to_json({**step.raw, **inputs, **({"caused_by": req.caused_by} if req.caused_by else {})}),
-            "rules": step.rules, "timer_effects": timer_log, "notice_number": number,
-            "notice_hash": rendered.content_hash, "prev_hash": prev_hash,
+            "rules": step.rules, "timer_effects": timer_log,
         }
-        log["hash"] = row_hash(log)
-
-        # Write the case under the optimistic version check before anything else of this transition:
-        # a concurrent transition on the same case waits on the row (PostgreSQL) or the write lock
-        # (SQLite) and then finds the version moved on — a conflict, never a silent overwrite. The
-        # case update guards the rest of the writes: they only run when it changed the row.
-        writes = [hot.Call(_UPDATE_CASE, dict(
-            b_id=case_id, b_version=version, state=dest, version=version + 1, data=to_json(data),
-            assignee=owner,
-            is_final=dest in proc.final_states, overdue=overdue, log_seq=seq + 1, chain_head=log["hash"],
-            updated_at=now))]
-        writes += [hot.Call(stmt, params) for stmt, params in timer_writes]
-        writes.append(hot.Call(_INSERT_NOTICE, dict(
-            number=number, department=settings["number_prefix"], series=t.notice.series, year=issued_on.year, seq=n,
-            case_id=case_id, transition_seq=seq + 1, template=t.notice.template, title=context["notice"]["title"],
-            audience=t.notice.audience, addressee=addressed_to,
-            html=rendered.html, text=rendered.text, content_hash=rendered.content_hash, issued_at=issued_at)))
-        writes.append(hot.Call(_INSERT_LOG, log))
-        if hot.run(conn, writes, guard=True)[0].rowcount != 1:
-            raise Conflict(f"办理期间案件 {case_id} 已被他人更改，本次办理未执行；请重新查看案件后再办理")
+        outcome = Outcome(case_id, dest, version + 1, "", seq + 1, proc.kind)
+        self._store(conn, Pending(
+            case_id=case_id, series=t.notice.series, year=issued_on.year, draft=draft, prev_hash=prev_hash, log=log,
+            case=dict(b_id=case_id, b_version=version, state=dest, version=version + 1, data=to_json(data),
+                      assignee=owner, is_final=dest in proc.final_states, overdue=overdue, log_seq=seq + 1,
+                      updated_at=now),
+            timer_writes=timer_writes,
+            notice=dict(department=settings["number_prefix"], series=t.notice.series, year=issued_on.year,
+                        case_id=case_id, transition_seq=seq + 1, template=t.notice.template,
+                        title=context["notice"]["title"], audience=t.notice.audience, addressee=addressed_to,
+                        issued_at=issued_at),
+            outcome=outcome), settings)
         if archive or archive_changes:
             records.write_archive(conn, step.ctx.today, step.subject_id, step.entry_id, case_id,
                                   settings["department_name"], archive, archive_changes, now)
         if ctx.event is not None and t.trigger == SERVED_TRIGGER:
             records.write_service(conn, ctx.event, actor.name)
 
-        outcome = Outcome(case_id, dest, version + 1, number, seq + 1, proc.kind)
         self._related(conn, step, case_id, seq + 1, now, outcome)
         return outcome
+
+    def _store(self, conn, p: "Pending", settings: dict) -> None:
+        """Number the notice and write the transition: case (optimistic lock), timers, notice, log row.
+
+        The number is taken last, so the number row stays locked only for the writes and the commit
+        (gapless: the increment rolls back with this transaction). The batch engine
+        (workflows/engine/batch.py) overrides this to number a whole batch at once."""
+        number, n = repo.next_notice_number(conn, settings, p.series, p.year)
+        notice, log = p.numbered(number, n, p.prev_hash)
+        # Write the case under the optimistic version check before anything else of this transition:
+        # a concurrent transition on the same case waits on the row (PostgreSQL) or the write lock
+        # (SQLite) and then finds the version moved on — a conflict, never a silent overwrite. The
+        # case update guards the rest of the writes: they only run when it changed the row.
+        writes = [hot.Call(_UPDATE_CASE, {**p.case, "chain_head": log["hash"]})]
+        writes += [hot.Call(stmt, params) for stmt, params in p.timer_writes]
+        writes.append(hot.Call(_INSERT_NOTICE, notice))
+        writes.append(hot.Call(_INSERT_LOG, log))
+        if hot.run(conn, writes, guard=True)[0].rowcount != 1:
+            raise p.conflict()
+        p.outcome.notice = number
 
     # -- declared effects on related cases ------------------------------------------------------------
 

@@ -115,7 +115,8 @@ class CaseService:
             attached = attachments_repo.log_rows(conn, row.id, ATTACH_TRIGGER)
         proc = self.registry.procedure(row.kind, row.declaration_version)
         out = {
-            "id": row.id, "kind": row.kind, "label": proc.label, "state": row.state,
+            "id": row.id, "kind": row.kind, "declaration_version": row.declaration_version, "label": proc.label,
+            "state": row.state,
             "state_label": proc.state(row.state).label, "final": row.is_final, "version": row.version,
             "overdue": row.overdue, "parent": row.parent_id if row.parent_id is not None else row.opened_by,
             "entry": row.entry_id, "subject_id": row.subject_id, "assignee": row.assignee,

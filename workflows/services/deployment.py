@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine as DbEngine
 from states.archive import KINDS as ARCHIVE_KINDS
 from states.identifiers import SUBJECT_TYPES, IdentifierError, validate_subject
 from states.registry import Registry
+from states.spec import PUBLIC_ACTOR
 from states.spec import NAME_LENGTH
 
 from .. import clock, deployment
@@ -21,6 +22,8 @@ from ..store import archive as archive_repo
 from ..store import cases_repo, people_repo, repo, schema
 from ..store.uow import UnitOfWork
 from .common import resolve_subject, subject_dict
+from ..store.accounts_repo import SESSION_KEY
+from .accounts import ensure_session_key
 
 ROLES = {"handler": "经办人", "approver": "审核人", "auditor": "审计人员"}  # a person's roles (system is not one)
 
@@ -44,9 +47,10 @@ class DeploymentService:
         with self.uow() as uow:
             people_repo.ensure_system_user(uow.conn, clock.real_now())
             merged, change = deployment.configure(uow.conn, values, rename=rename, actor=actor)
+            ensure_session_key(uow.conn)  # the web's cookie signing key, shared by every web process
             uow.commit()
         self.settings_changed()
-        shown = {**merged, **deployment.identity(merged)}
+        shown = {k: v for k, v in {**merged, **deployment.identity(merged)}.items() if k != SESSION_KEY}
         return {"schema": schema.head_revision(), "deployment": shown, "database": safe_url(self.database_url),
                 "renamed": change}
 
@@ -58,6 +62,9 @@ class DeploymentService:
             raise BadInput("用户名须为1至64个字符；请重新填写")
         if name.casefold() == people_repo.SYSTEM_USER:
             raise BadInput("“system”是系统定时任务的执行者，由 init 创建，不能作为用户名；请换一个用户名")
+        if name.casefold() == PUBLIC_ACTOR:
+            raise BadInput("“public”是公示栏代公众提出异议的账户，由系统创建，不能作为用户名；请换一个用户名",
+                           code="reserved_user")
         if not roles:
             raise BadInput("user add：--role 未填写；可选：" + "、".join(f"{k}（{v}）" for k, v in ROLES.items()),
                            allowed=list(ROLES))

@@ -605,6 +605,10 @@ class ExportService:
 
     # -- the D list (Art. 29(2), 31, 28) --------------------------------------------------------------------------
 
+    def d_list_rows(self, conn, year: int, as_of: datetime) -> list[Sheet]:
+        """The D list of `year` as of `as_of`, read on the caller's connection (the public board shows it too)."""
+        return self._d_list(conn, year, as_of)
+
     def _d_list(self, conn, year: int, as_of: datetime) -> list[Sheet]:
         """One row per D result of the year whose record's bad information is in use today."""
         self._require(EVALUATION)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
 from states.registry import Registry
 from states.spec import REMINDER_TRIGGER
 
@@ -51,6 +53,32 @@ def fire_request(item: DueWork, row, calendar, registry: Registry) -> Request:
     return Request(trigger=REMINDER_TRIGGER, actor="system", effective_at=row.remind_at, fired_reminder=row.id,
                    inputs={"timer": row.name, "timer_label": spec.label, "last_day": row.last_day,
                            "working_days_left": left})
+
+
+# PostgreSQL's "try again" errors (deadlock, serialization failure, lock not available): a batch item that
+# meets one is deferred to the next sweep like a person's concurrent change, not made an incident.
+_TRY_AGAIN = ("40P01", "40001", "55P03")
+
+
+def try_again(exc: BaseException) -> bool:
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _TRY_AGAIN
+
+
+def store_lost(exc: BaseException) -> bool:
+    """The database went away or cannot be reached (connection refused or broken, server shutting down):
+    not one item's fault, so the sweep stops and says so instead of recording incidents."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, (OperationalError, InterfaceError)) and hasattr(exc.orig, "sqlstate"):  # PostgreSQL
+        state = exc.orig.sqlstate  # None: no answer from a server at all (refused, reset)
+        return state is None or state[:2] in ("08", "57")  # connection exception; operator intervention
+    return False
+
+
+def lost_detail(exc: BaseException) -> str:
+    """The driver's first line about it (e.g. "connection refused", "terminating connection …")."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return (text.splitlines() or [type(exc).__name__])[0][:200]
 
 
 def message(exc: BaseException) -> str:

@@ -5,9 +5,10 @@ All three tables are append-only (migrations 0002 and 0003): nothing here update
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import Integer, insert, select, text
 from sqlalchemy.engine import Connection
 
+from . import hot
 from .tables import notice_pdfs, notice_services, notices
 
 _PDF_INFO = (notice_pdfs.c.sha256, notice_pdfs.c.size, notice_pdfs.c.rendered_at, notice_pdfs.c.html_hash,
@@ -47,3 +48,27 @@ def last_service(conn: Connection, number: str):
     """The service recorded last (by id) for the notice, or None."""
     return conn.execute(select(notice_services).where(notice_services.c.number == number)
                         .order_by(notice_services.c.id.desc()).limit(1)).first()
+
+
+# A batch's numbers in one statement per series: the counter moves by the number of notices at once.
+_TAKE_NUMBERS = hot.HotStatement(text(
+    "INSERT INTO number_sequences (department, series, year, last) VALUES (:dept, :series, :year, :count) "
+    "ON CONFLICT (department, series, year) DO UPDATE SET last = number_sequences.last + :count RETURNING last"
+).columns(last=Integer))
+
+
+def take_numbers(conn: Connection, department: str, series: str, year: int, count: int) -> range:
+    """The next `count` sequence numbers of (department, series, year), in one counter update: gapless
+    because the increment rolls back with the transaction, race-free because the upsert locks the row
+    until commit. Formatted as `workflows.store.repo.next_notice_number` formats one."""
+    if count < 1:
+        raise ValueError("take at least one number")
+    (call,) = hot.run(conn, [hot.Call(_TAKE_NUMBERS, {"dept": department, "series": series, "year": year,
+                                                       "count": count})])
+    (last,) = call.rows[0]
+    return range(last - count + 1, last + 1)
+
+
+def number_text(department: str, series: str, year: int, n: int) -> str:
+    """A document number as it is written (郑医保信评〔2026〕12号): the format `repo.next_notice_number` uses."""
+    return f"{department}{series}〔{year}〕{n}号"

@@ -43,22 +43,31 @@ def _blocked_cases(now: datetime):
     return select(incidents.c.case_id).where(and_(incidents.c.status == INCIDENT_OPEN, incidents.c.next_attempt_at > now))
 
 
-def due_queries(as_of: datetime, now: datetime, limit: int, case_id: int | None = None):
-    """Expiries and reminders due as of `as_of`, each by its own index (status, ends_at / remind_at, id)."""
+def due_queries(as_of: datetime, now: datetime, limit: int, case_id: int | None = None, *,
+                exclude: frozenset[int] = frozenset(), claim: bool = False):
+    """Expiries and reminders due as of `as_of`, each by its own index (status, ends_at / remind_at, id);
+    cases in `exclude` left out. With `claim` (PostgreSQL; the batched sweep) the rows found are locked
+    with their cases until the transaction ends, skipping those another transaction holds, so two
+    sweepers take different batches (``FOR UPDATE OF cases, timers SKIP LOCKED``)."""
     scope = timers.c.case_id == case_id if case_id is not None else timers.c.case_id.not_in(_blocked_cases(now))
+    if exclude:
+        scope = and_(scope, timers.c.case_id.not_in(sorted(exclude)))
 
     def due(column):
-        return select(timers.c.id, timers.c.case_id, cases.c.kind, cases.c.declaration_version, timers.c.on_expiry,
-                      column.label("due_at")) \
+        q = select(timers.c.id, timers.c.case_id, cases.c.kind, cases.c.declaration_version, timers.c.on_expiry,
+                   column.label("due_at")) \
             .join(cases, cases.c.id == timers.c.case_id) \
             .where(timers.c.status == "running", column <= as_of, scope).order_by(column, timers.c.id).limit(limit)
+        return q.with_for_update(of=(cases, timers), skip_locked=True) if claim else q
 
     return due(timers.c.ends_at), due(timers.c.remind_at)
 
 
-def due_work(conn: Connection, as_of: datetime, now: datetime, limit: int, case_id: int | None = None) -> list[DueWork]:
+def due_work(conn: Connection, as_of: datetime, now: datetime, limit: int, case_id: int | None = None, *,
+             exclude: frozenset[int] = frozenset(), claim: bool = False) -> list[DueWork]:
     """Up to `limit` expiries and up to `limit` reminders, unsorted (the caller orders them)."""
-    expiries, reminders = due_queries(as_of, now, limit, case_id)
+    expiries, reminders = due_queries(as_of, now, limit, case_id, exclude=exclude,
+                                      claim=claim and conn.dialect.name == "postgresql")
     items = [DueWork(r.id, r.case_id, r.kind, r.declaration_version, "expiry", r.due_at, r.on_expiry)
              for r in conn.execute(expiries)]
     items += [DueWork(r.id, r.case_id, r.kind, r.declaration_version, "reminder", r.due_at, REMINDER_TRIGGER)
@@ -77,6 +86,19 @@ def locked_timer(conn: Connection, timer_id: int, *, skip_locked: bool):
     if conn.dialect.name == "postgresql":
         q = q.with_for_update(of=(cases, timers), skip_locked=skip_locked)
     return conn.execute(q).first()
+
+
+def lock_timers(conn: Connection, timer_ids: list[int]) -> dict:
+    """A batch's claim, in one statement: the timer rows (as `locked_timer` returns them) by id, their cases
+    and timers locked until the batch's transaction ends (PostgreSQL ``FOR UPDATE … SKIP LOCKED``: a timer
+    missing from the result is held by another sweeper, or gone; SQLite's write lock covers the batch)."""
+    if not timer_ids:
+        return {}
+    q = select(timers, cases.c.kind, cases.c.declaration_version) \
+        .join(cases, cases.c.id == timers.c.case_id).where(timers.c.id.in_(timer_ids)).order_by(timers.c.id)
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update(of=(cases, timers), skip_locked=True)
+    return {r.id: r for r in conn.execute(q)}
 
 
 # -- incidents --------------------------------------------------------------------------------------------

@@ -368,3 +368,47 @@ attachment_blobs = Table(
     Column("content", LargeBinary, nullable=False),
     Column("stored_at", UTCDateTime, nullable=False),
 )
+
+# The web's accounts (workflows/web, migration 0012): a person's password (argon2 hash), the API's bearer
+# tokens (only their SHA-256 kept; revocable), the browsers' sessions, and the attempts counted for rate limiting, as rows so that
+# every web process sees the same counts. The session signing key is a row of `deployment` (web_session_key).
+user_passwords = Table(
+    "user_passwords",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Index("ix_api_tokens_user", "user_id"),
+)
+
+# A logged-in browser's session: the cookie carries a random secret, the row its SHA-256, so logout (or a new
+# password) ends the session on the server, for every web process.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Index("ix_web_sessions_user", "user_id"),
+)
+
+rate_limit_hits = Table(
+    "rate_limit_hits",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("bucket", String(32), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_rate_limit_hits_bucket_key_at", "bucket", "key", "at"),
+)
