@@ -119,3 +119,24 @@ def test_summary_counts_from_counts_or_lists():
                        "skipped": "another sweep is running (h:1)"})
     assert lists["fired"] == 2 and lists["reminded"] == 0 and lists["checkpoint"] is None
     assert lists["skipped"].startswith("another sweep")
+
+
+def test_an_unreachable_store_fails_the_run_with_one_line(prefect_harness, tmp_path, monkeypatch, caplog):
+    """The served loop goes on after a run that could not reach the store: the run fails with the one line a
+    handler reads (no traceback in its state or its log), and nothing is raised into the serving process."""
+    import logging
+    import socket
+
+    from workflows.flows import sweep_deadlines
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("CREDITFLOW_HOME", str(tmp_path))
+    monkeypatch.setenv("CREDITFLOW_DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/gone")
+    with caplog.at_level(logging.ERROR):
+        state = sweep_deadlines(return_state=True)
+    assert state.is_failed()
+    assert state.message.startswith("无法连接案件数据库") and "\n" not in state.message
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert "无法连接案件数据库" in logged and "Traceback" not in logged

@@ -1,7 +1,8 @@
 """The Prefect flows that drive the clocks. Thin: each calls one use case and logs a short summary.
 
 * ``sweep-deadlines``: ``svc.sweep.run_once`` for the current instant (or an explicit ``as_of``), in
-  batches, each timer in its own transaction; failures become incidents retried later with back-off;
+  batches, one transaction per batch with each case under its own savepoint (docs/sweep.md); failures
+  become incidents retried later with back-off; a lost store fails the run with one line (the next run catches up);
   reminders go out before agency-side deadlines. The sweep also writes the day's audit checkpoint.
 * ``audit-checkpoint``: ``svc.audit.daily_checkpoint`` on its own daily schedule (idempotent per day),
   so the seal is written even on a day when nothing is swept.
@@ -28,9 +29,16 @@ SUMMARY_COUNTS = ("fired", "reminded", "failed", "deferred", "incidents")
 
 
 def _services():
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from .errors import Unavailable, unreachable_message
     from .services import Services
 
-    return Services.from_settings()
+    try:
+        return Services.from_settings()  # reads the schema revision: the first touch of the store
+    except (OperationalError, InterfaceError) as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise Unavailable(unreachable_message(detail[0] if detail else type(exc).__name__)) from None
 
 
 def _count(value: Any) -> int:
@@ -56,17 +64,26 @@ def summarize(result: dict) -> dict:
 
 
 @flow(name=SWEEP_FLOW, log_prints=False, retries=0, persist_result=False,
-      description="Fire every deadline that has fallen due, each in its own transaction.")
+      description="Fire every deadline that has fallen due, in batches (one transaction each, a savepoint per case).")
 def sweep_deadlines(as_of: datetime | None = None, batch: int = DEFAULT_BATCH) -> dict:
     """Sweep as of `as_of` (default: now by the deployment's clock)."""
     from . import clock
 
+    from prefect.states import Failed
+
+    from .errors import CreditflowError
+
     logger = get_run_logger()
-    services = _services()
     try:
-        result = services.sweep.run_once(as_of or clock.now(), batch)
-    finally:
-        services.db.dispose()
+        services = _services()
+        try:
+            result = services.sweep.run_once(as_of or clock.now(), batch)
+        finally:
+            services.db.dispose()
+    except CreditflowError as exc:
+        # e.g. the store lost mid-sweep: one line, no traceback; the run fails and the served loop goes on
+        logger.error(exc.message)
+        return Failed(message=exc.message)
     summary = summarize(result)
     logger.info("sweep as of %s: %s; checkpoint %s", summary["as_of"],
                 ", ".join(f"{key} {summary[key]}" for key in SUMMARY_COUNTS), summary["checkpoint"])

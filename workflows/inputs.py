@@ -141,7 +141,7 @@ def parse_inputs(specs: tuple[Input, ...], raw: dict, trigger: str) -> dict:
     for spec in specs:
         if spec.name not in raw or raw[spec.name] is None or raw[spec.name] == "":
             if spec.required:
-                raise BadInput(f"{_where(spec, trigger)}为必填项，未给出；请用 --set {spec.name}=… 给出",
+                raise BadInput(f"{_where(spec, trigger)}为必填项，未给出；请填写该项（命令行用 --set {spec.name}=…）",
                                allowed=[s.name for s in specs])
             continue
         out[spec.name] = _convert(spec, raw[spec.name], trigger)

@@ -49,7 +49,7 @@ def serve(
 ):
     """Run the clocks on this machine: Prefect's server (child process) and the served sweep, until Ctrl-C."""
     from .. import clock
-    from ..errors import BadInput
+    from ..errors import BadInput, Unavailable
     from ..prefect_server import PrefectServer, api_healthy
     from ..settings import load_settings
 
@@ -116,7 +116,10 @@ def serve(
         dropped = drop_missed_runs([f"{d.flow_name}/{d.name}" for d in deployments])
         if dropped:
             _say(f"停机期间错过的定时运行 {dropped} 次，由启动时的一次扫描补上")
-        summary = sweep_deadlines()
+        swept = sweep_deadlines(return_state=True)
+        if swept.is_failed():
+            raise Unavailable(swept.message or "启动扫描失败")
+        summary = swept.result()
         _say(f"启动扫描（截至 {summary['as_of']}）：到期处理 {summary['fired']} 件，失败 {summary['failed']} 件，"
              f"提醒 {summary['reminded']} 件，异常记录 {summary['incidents']} 件")
         _say(f"定时处理已启动：每 {settings.sweep_interval} 秒扫描到期事项，每日 00:05（北京时间）写审计检查点；"

@@ -70,5 +70,5 @@ def take_numbers(conn: Connection, department: str, series: str, year: int, coun
 
 
 def number_text(department: str, series: str, year: int, n: int) -> str:
-    """A document number as it is written (郑医保信评〔2026〕12号): the format `repo.next_notice_number` uses."""
+    """A document number as it is written (郑医保信评〔2026〕12号), whichever path took it: one format."""
     return f"{department}{series}〔{year}〕{n}号"

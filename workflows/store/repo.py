@@ -11,7 +11,7 @@ from sqlalchemy import Integer, and_, bindparam, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from ..errors import BadInput
-from . import hot
+from . import hot, notices_repo
 from .tables import cases, subjects, timers, users
 from .tables import deployment as deployment_table
 
@@ -133,4 +133,4 @@ def next_notice_number(conn: Connection, settings: dict, series: str, year: int)
     dept = settings["number_prefix"]
     (call,) = hot.run(conn, [hot.Call(_SEQUENCE, {"dept": dept, "series": series, "year": year})])
     (n,) = call.rows[0]
-    return f"{dept}{series}〔{year}〕{n}号", n
+    return notices_repo.number_text(dept, series, year, n), n
