@@ -12,6 +12,7 @@ only where its writes go and when its document number is taken:
    (without number and hashes) are held in memory as `Pending`. A failure rolls back to the savepoint
    and drops whatever the transition held; the batch goes on.
 2. `finish(conn)` then numbers the held transitions: one counter update per (department, series, year),
+   the counters taken in sorted order,
    moving the counter by the number of notices that series holds (`notices_repo.take_numbers`), and
    the numbers given out in the order the transitions were written. Only then are the notices and log
    rows written (each log row chained on the one before it for the same case, within the batch too),
@@ -76,7 +77,8 @@ class BatchEngine(Engine):
         for p in held:
             series.setdefault((p.notice["department"], p.series, p.year), []).append(p)
         numbers: dict[int, tuple[str, int]] = {}  # id(pending) -> (number, n)
-        for (department, name, year), group in series.items():
+        # in one fixed order (sorted), so two sweepers' batches never hold counters the other waits for
+        for (department, name, year), group in sorted(series.items()):
             for p, n in zip(group, notices_repo.take_numbers(conn, department, name, year, len(group))):
                 numbers[id(p)] = (notices_repo.number_text(department, name, year, n), n)
         heads: dict[int, str] = {}  # case -> its chain head after the batch's rows so far
