@@ -209,6 +209,41 @@ def test_a_batch_that_cannot_commit_is_fired_item_by_item(svc, monkeypatch):
     assert svc.audit.verify()["ok"]
 
 
+class _Aborted(Exception):
+    """What psycopg raises when PostgreSQL aborts a transaction to resolve a deadlock."""
+
+    sqlstate = "40P01"
+
+
+@pytest.mark.parametrize("mode", ["batch", "per-transition"])
+def test_a_deadlock_defers_the_item_and_is_no_incident(svc, monkeypatch, mode):
+    """PostgreSQL breaks a deadlock by aborting one side: nothing of it was written, so the item waits for the
+    next sweep, as a case another holds does; it is not a failure to retry with back-off (an incident)."""
+    from sqlalchemy.exc import OperationalError
+
+    from workflows.engine.core import Engine
+
+    evs = _evaluations(svc, 2)
+    real_advance = Engine.advance
+    aborted = []
+
+    def advance(self, conn, case_id, request):
+        if case_id == evs[0] and not aborted:
+            aborted.append(case_id)
+            raise OperationalError("UPDATE cases …", {}, _Aborted("deadlock detected"))
+        return real_advance(self, conn, case_id, request)
+
+    monkeypatch.setattr(Engine, "advance", advance)
+    out = svc.sweep.run_once(at(WINDOWS_DUE), mode=mode)
+    assert aborted == [evs[0]]
+    assert [d["case_id"] for d in out["deferred"]] == [evs[0]] and out["counts"]["failed"] == 0
+    assert [f["case_id"] for f in out["fired"]] == [evs[1]] and svc.sweep.list_incidents() == []
+    again = svc.sweep.run_once(at(WINDOWS_DUE))
+    assert [f["case_id"] for f in again["fired"]] == [evs[0]]
+    assert _fired(svc, "window_expired") == evs
+    _assert_gapless(svc)
+
+
 def test_small_batches_fire_everything_once_in_due_order(svc):
     evs = _evaluations(svc, 5)
     objs = [_lapsing_objection(svc, ev) for ev in evs[:2]]

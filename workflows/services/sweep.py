@@ -124,7 +124,10 @@ class SweepService:
             except Conflict as exc:  # a person changed the case meanwhile: the next sweep retries
                 report.add("deferred", {**item.to_dict(), "error": exc.message})
                 return "deferred"
-            except Exception as exc:  # noqa: BLE001 - any failure of one item becomes an incident
+            except Exception as exc:  # noqa: BLE001 - any failure of one item becomes an incident ...
+                if try_again(exc):  # ... but a deadlock or a lock (nothing changed): the next sweep retries
+                    report.add("deferred", {**item.to_dict(), "error": message(exc)})
+                    return "deferred"
                 failure = (exc, traceback.format_exc())
         if failure is not None:
             incident = self._record_incident(item, *failure)
