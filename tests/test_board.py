@@ -218,5 +218,30 @@ def test_only_the_board_raises_the_publics_objection(bureau):
         assert svc.cases.actions(rep, "public") == []  # re_review: nothing the public may do
         with pytest.raises(Refused) as info:
             svc.cases.act(rep, "propose_confirm", "public", {"findings": "异议不成立"})
-        assert info.value.code == "ROLE"
+        assert info.value.code == "PUBLIC-ACTOR"  # no one acts in the public's name but the board
     assert stored_counts(svc)[1] == before[1] + 1  # only the objection was written
+
+
+
+def test_no_person_acts_in_the_publics_name(bureau):
+    """`public` is the board's account: a staff member typing `--as public` (or any caller of the case services) is
+    refused before anything is read into a transition, and a request marked as the board's under another name
+    is refused too; nothing is stored either way."""
+    from workflows.engine.core import Request
+    from workflows.errors import Refused
+
+    svc, rep = bureau["svc"], bureau["repair"]
+    with at_("2026-10-09 10:00"):
+        before = stored_counts(svc)
+        with pytest.raises(Refused) as posed:
+            svc.cases.act(rep, "board_objection", "public", {"objector": "张某", "contact": CONTACT, "reason": "x"})
+        assert posed.value.code == "PUBLIC-ACTOR" and "公示栏" in posed.value.message
+        with svc.uow() as uow, pytest.raises(Refused) as forged:
+            svc.engine.advance(uow.conn, rep, Request("board_objection", "alice", {
+                "objector": "张某", "contact": CONTACT, "reason": "x"}, from_the_board=True))
+        assert forged.value.code == "PUBLIC-ACTOR"
+        assert stored_counts(svc) == before
+        svc.board.object(rep, {"objector": "张某", "contact": CONTACT, "reason": "仍有违规"})  # the board itself may
+        assert svc.cases.show(rep)["state"] == "re_review"
+    replayed = svc.replay.run()  # the log's `public` row replays as the board's, through the same check
+    assert replayed["ok"], replayed["first_difference"]

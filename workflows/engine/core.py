@@ -80,6 +80,7 @@ class Request:
     fired_reminder: int | None = None  # the timer whose reminder this sends (once per deadline)
     recompute_timer: str | None = None  # the timer new calendar data moves (deadline_recomputed)
     caused_by: dict | None = None  # {"case", "kind", "seq", "trigger"}: a transition fired by another case
+    from_the_board: bool = False  # the public's objection taken by the public board (公示栏), as its account
 
     @property
     def from_the_clock(self) -> bool:
@@ -363,8 +364,8 @@ class Engine:
     def _apply(self, step: _Step, conn, *, parent_row=None, user=_UNREAD) -> Outcome:
         proc, row, req = step.proc, step.row, step.req
         state = row.state if row is not None else NEW
+        actor = self._actor(conn, req.actor, user)  # an unknown user is bad input before any rule is weighed
         candidates = self._candidates(proc, state, req, step.timer_rows)
-        actor = self._actor(conn, req.actor, user)
         refuse_read_only(actor.name, actor.roles)  # the auditor reads everything and changes nothing
         specs = {}
         for t in candidates:

@@ -8,7 +8,7 @@ declared link, opening or notification) are the system's too. `system` is never 
 from __future__ import annotations
 
 from calendars import SHANGHAI
-from states.spec import RECOMPUTE_TRIGGER, REMINDER_TRIGGER, Transition
+from states.spec import PUBLIC_ACTOR, RECOMPUTE_TRIGGER, REMINDER_TRIGGER, Transition
 
 from .. import clock
 from ..errors import Refused as RefusedError
@@ -16,11 +16,17 @@ from ..errors import Refused as RefusedError
 SYSTEM_ACTOR = "system"
 CLOCK_ARTICLE = ("creditflow policy: 期限届满、到期提醒和期限重算只由系统按日历自动处理，"
                  "任何人不得代为触发")
+PUBLIC_ARTICLE = "河南省医疗保障基金使用信用管理办法 Art. 41（公示期间的异议）；creditflow policy: 公众异议只经公示栏受理"
 
 
 def check_origin(candidates: list[Transition], req, timer_rows) -> None:
     """Refuse a system transition not fired by the clock (or another case), an expiry through the wrong
     trigger or before it is due, and a person acting as `system`. Refusals change nothing."""
+    if (req.actor.casefold() == PUBLIC_ACTOR) != req.from_the_board:
+        # the board's account is the public board's alone: no person (nor the clock) acts in the public's name
+        raise RefusedError("“public”是公示栏受理公众异议所用的账户，不是用户，不能以其名义办理；"
+                           "公众异议请经公示栏提交，工作人员登记异议请以本人用户名办理（--as 用户名）",
+                           code="PUBLIC-ACTOR", article=PUBLIC_ARTICLE)
     if not req.from_the_clock:
         if req.actor.casefold() == SYSTEM_ACTOR:
             raise RefusedError("“system”是系统定时任务的执行者，不是用户，不能以其名义办理；请以本人用户名办理（--as 用户名）",

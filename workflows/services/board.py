@@ -244,7 +244,7 @@ class BoardService:
                 raise Unavailable(f"账户“{PUBLIC_ACTOR}”已被其他用户占用，公示栏暂不能受理异议；请电话或书面向本局提出",
                                   code="public_actor_taken")
             try:
-                out = self._engine().advance(conn, case_id, Request(route["trigger"], PUBLIC_ACTOR, given))
+                out = self._engine().advance(conn, case_id, Request(route["trigger"], PUBLIC_ACTOR, given, from_the_board=True))
             except Refused as exc:
                 raise BadInput(exc.message, code=exc.code, article=exc.article) from None
             uow.commit()

@@ -36,6 +36,8 @@ from sqlalchemy.engine import Engine as DbEngine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.dml import Insert
 
+from states.spec import PUBLIC_ACTOR
+
 from .. import auditing, clock
 from ..engine import Engine, Request
 from ..errors import CreditflowError
@@ -124,7 +126,9 @@ def _request(row, stored: _Stored, scratch_conn) -> Request:
     for name, value in list(inputs.items()):
         if isinstance(value, dict) and "sealed" in value:
             inputs[name] = stored.sealed.get((row.case_id, row.seq, name))
-    req = Request(trigger=row.trigger, actor=row.actor, inputs=inputs, effective_at=row.effective_at)
+    # only the public board acts as its account (engine/origin.py), so a row of that actor came through it
+    req = Request(trigger=row.trigger, actor=row.actor, inputs=inputs, effective_at=row.effective_at,
+                  from_the_board=row.actor == PUBLIC_ACTOR)
     for effect in row.timer_effects or []:
         field = CONSUMED_OPS.get(effect.get("op"))
         if field is None:
