@@ -223,25 +223,31 @@ def test_only_the_board_raises_the_publics_objection(bureau):
 
 
 
+
 def test_no_person_acts_in_the_publics_name(bureau):
-    """`public` is the board's account: a staff member typing `--as public` (or any caller of the case services) is
-    refused before anything is read into a transition, and a request marked as the board's under another name
-    is refused too; nothing is stored either way."""
+    """`public` is the board's account: before the board made it, `--as public` is an unknown user; once it
+    exists, a person acting under it (the CLI's `--as public`, any caller of the case services) is refused, and
+    so is a request marked as the board's under another name; nothing is stored either way."""
     from workflows.engine.core import Request
-    from workflows.errors import Refused
+    from workflows.errors import BadInput, Refused
 
     svc, rep = bureau["svc"], bureau["repair"]
+    objection = {"objector": "张某", "contact": CONTACT, "reason": "仍有违规"}
     with at_("2026-10-09 10:00"):
         before = stored_counts(svc)
+        with pytest.raises(BadInput) as unknown:
+            svc.cases.act(rep, "board_objection", "public", objection)
+        assert unknown.value.code == "unknown_user" and stored_counts(svc) == before
+        svc.board.object(rep, objection)  # the board itself may (and makes its account)
+        assert svc.cases.show(rep)["state"] == "re_review"
+        after = stored_counts(svc)
         with pytest.raises(Refused) as posed:
-            svc.cases.act(rep, "board_objection", "public", {"objector": "张某", "contact": CONTACT, "reason": "x"})
+            svc.cases.act(rep, "propose_confirm", "public", {"findings": "异议不成立"})
         assert posed.value.code == "PUBLIC-ACTOR" and "公示栏" in posed.value.message
         with svc.uow() as uow, pytest.raises(Refused) as forged:
-            svc.engine.advance(uow.conn, rep, Request("board_objection", "alice", {
-                "objector": "张某", "contact": CONTACT, "reason": "x"}, from_the_board=True))
+            svc.engine.advance(uow.conn, rep, Request("propose_confirm", "alice", {"findings": "异议不成立"},
+                                                      from_the_board=True))
         assert forged.value.code == "PUBLIC-ACTOR"
-        assert stored_counts(svc) == before
-        svc.board.object(rep, {"objector": "张某", "contact": CONTACT, "reason": "仍有违规"})  # the board itself may
-        assert svc.cases.show(rep)["state"] == "re_review"
+        assert stored_counts(svc) == after
     replayed = svc.replay.run()  # the log's `public` row replays as the board's, through the same check
     assert replayed["ok"], replayed["first_difference"]
