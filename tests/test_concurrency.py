@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from conftest import HOSPITAL_USCC, at, publish
 from workflows.clock import frozen_at
 from workflows.errors import Conflict
-from workflows.store.tables import notices
+from workflows.store.tables import cases, notices, transitions
 from states.identifiers import id_check_digit
 
 
@@ -82,3 +82,89 @@ def test_document_numbers_stay_gapless_under_concurrency(svc):
         seqs = sorted(conn.execute(select(notices.c.seq).where(notices.c.series == "信异")).scalars())
     assert seqs == list(range(1, len(seqs) + 1))
     assert len(seqs) == 6 * 3  # receipt, acceptance and suspension notice per objection
+
+
+def _paused_before_numbering(monkeypatch, thread_name: str):
+    """Hold the transition run by the thread `thread_name` after it has weighed its guards, before it numbers its
+    notice and writes: (reached, go) events."""
+    from workflows.store import repo
+
+    reached, go = threading.Event(), threading.Event()
+    real = repo.next_notice_number
+
+    def paused(*args, **kwargs):
+        if threading.current_thread().name == thread_name:
+            reached.set()
+            go.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(repo, "next_notice_number", paused)
+    return reached, go
+
+
+def _in_thread(name: str, when: str, fn, results: dict) -> threading.Thread:
+    def run():
+        try:
+            with frozen_at(at(when)):
+                results[name] = ("ok", fn())
+        except Exception as exc:  # noqa: BLE001 - compared below
+            results[name] = (type(exc).__name__, getattr(exc, "code", repr(exc)))
+
+    thread = threading.Thread(target=run, name=name)
+    thread.start()
+    return thread
+
+
+def test_a_guard_on_a_related_case_still_holds_when_the_transition_commits(svc, monkeypatch):
+    """Write skew: a repair is accepted (guard REP-RECORD: the record still disclosed) while, at the same moment,
+    the record is revoked. Whatever the timing, the store must hold what some one-at-a-time order gives — the
+    revocation waits for the acceptance that read the record — and the replay in commit order agrees."""
+    from test_repair import apply, record
+
+    rec = record(svc)
+    rep = apply(svc, rec)["case_id"]
+    reached, go = _paused_before_numbering(monkeypatch, "accept")
+    results: dict = {}
+    accept = _in_thread("accept", "2026-09-14 10:00", lambda: svc.cases.act(rep, "accept", "alice", {}), results)
+    assert reached.wait(30), results
+    revoke = _in_thread("revoke", "2026-09-14 10:00", lambda: svc.cases.act(
+        rec, "revoke", "alice", {"basis": "郑州市人民政府行政复议决定书郑政复决〔2026〕9号"}), results)
+    revoke.join(2)
+    # the record the guard read is held until the acceptance commits
+    assert revoke.is_alive() and "revoke" not in results, results
+    go.set()
+    accept.join(30)
+    revoke.join(30)
+    assert results == {"accept": ("ok", results["accept"][1]), "revoke": ("ok", results["revoke"][1])}, results
+    assert svc.cases.show(rep)["state"] == "under_review" and svc.cases.show(rec)["state"] == "withdrawn"
+    with svc.db.connect() as conn:
+        order = conn.execute(select(transitions.c.case_id).where(transitions.c.trigger.in_(["accept", "revoke"]))
+                             .order_by(transitions.c.id)).scalars().all()
+    assert order == [rep, rec]
+    replayed = svc.replay.run()
+    assert replayed["ok"], replayed["first_difference"]
+
+
+def test_two_applications_on_one_record_take_turns(svc, monkeypatch):
+    """Two repair applications for one record registered at the same moment: the second waits for the first and
+    then sees it (REP-PENDING: one application per record at a time), never two open applications."""
+    from test_repair import FULL, record
+
+    rec = record(svc)
+    reached, go = _paused_before_numbering(monkeypatch, "first")
+    results: dict = {}
+
+    def application():
+        return svc.cases.open("repair", "alice", {"received": "2026-09-10", "materials": FULL}, parent=rec)
+
+    first = _in_thread("first", "2026-09-11 09:00", application, results)
+    assert reached.wait(30), results
+    second = _in_thread("second", "2026-09-11 09:00", application, results)
+    second.join(2)
+    assert second.is_alive() and "second" not in results, results
+    go.set()
+    first.join(30)
+    second.join(30)
+    assert results["first"][0] == "ok" and results["second"][0] == "Refused", results
+    with svc.db.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(cases).where(cases.c.kind == "repair")).scalar_one() == 1

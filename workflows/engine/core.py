@@ -207,7 +207,7 @@ class Engine:
         if parent_id is not None:
             if "parent" not in proc.opens_on and not by_case:
                 raise BadInput(f"{proc.label}案件不在其他案件之下立案；{self._where(proc)}", code="bad_target")
-            parent = repo.case_row(conn, parent_id)
+            parent = repo.case_row(conn, parent_id, lock="open")
             if parent is None or parent.kind not in proc.parent_kinds:
                 raise BadInput(f"案件 {parent_id} 不是{self._kinds_zh(proc.parent_kinds)}案件；请核对案件编号",
                                code="bad_target")
@@ -222,7 +222,9 @@ class Engine:
             subject_id = entry.subject_id
         elif "subject" not in proc.opens_on and not by_case:
             raise BadInput(f"{proc.label}案件须指明{self._where(proc)}", code="bad_target")
-        subject = repo.subject_row(conn, subject_id) if subject_id is not None else None
+        # an opening on the subject itself takes its turn there (its siblings are the subject's cases of its kind)
+        subject = repo.subject_row(conn, subject_id, lock="open" if parent_id is None else None) \
+            if subject_id is not None else None
         if subject is None:
             raise BadInput(f"没有编号为 {subject_id} 的信用主体；请用 creditflow subject list 查看", code="unknown_subject")
         step = _Step(proc, None, [], request, subject, subject_id, parent_id, entry_id, opened_by)
@@ -310,24 +312,27 @@ class Engine:
     def _context(self, conn, step: _Step, case_view, actor, inputs, now, parent_row, event=None) -> Context:
         proc, parent_id, subject_id = step.proc, step.parent_id, step.subject_id
 
+        # Related cases are read under a share lock held to the commit (store/repo.py `_LOCKS`): what a guard
+        # or an effect saw of them still stands when this transition commits.
         def load_parent():
-            row = parent_row if parent_row is not None else (repo.case_row(conn, parent_id) if parent_id else None)
+            row = parent_row if parent_row is not None else (
+                repo.case_row(conn, parent_id, lock="share") if parent_id else None)
             return _view(row, repo.timers_of(conn, row.id)) if row is not None else None
 
         def load_siblings():
             own = case_view.id if case_view else None
             if parent_id:
-                rows = repo.children_of(conn, parent_id, proc.kind)
+                rows = repo.children_of(conn, parent_id, proc.kind, lock="share")
             elif step.entry_id:
-                rows = repo.cases_on_entry(conn, step.entry_id, proc.kind)
+                rows = repo.cases_on_entry(conn, step.entry_id, proc.kind, lock="share")
             else:
-                rows = repo.cases_of_subject(conn, subject_id, proc.kind)
+                rows = repo.cases_of_subject(conn, subject_id, proc.kind, lock="share")
             return [_view(r, repo.timers_of(conn, r.id)) for r in rows if r.id != own]
 
         def load_children():
             if case_view is None:
                 return []
-            return [_view(r, repo.timers_of(conn, r.id)) for r in repo.children_of(conn, case_view.id)]
+            return [_view(r, repo.timers_of(conn, r.id)) for r in repo.children_of(conn, case_view.id, lock="share")]
 
         def load_entry():
             if step.entry_id is None:
@@ -337,7 +342,7 @@ class Engine:
 
         def load_subject_cases(kind):
             own = case_view.id if case_view else None
-            rows = repo.cases_of_subject(conn, subject_id, kind) if subject_id is not None else []
+            rows = repo.cases_of_subject(conn, subject_id, kind, lock="share") if subject_id is not None else []
             return [_view(r, repo.timers_of(conn, r.id)) for r in rows if r.id != own]
 
         def load_sealed(name):

@@ -278,7 +278,11 @@ def replay(db: DbEngine, engine: Engine, case_id: int | None = None) -> dict:
     for cid in wanted:
         diffs = ([failures[cid]] if cid in failures else []) + _compare_case(cid, stored, got, entries_of, statuses_of)
         results.append({"case_id": cid, "kind": stored.cases[cid].kind, "ok": not diffs, "differences": diffs})
-    first = next(({"case_id": r["case_id"], **r["differences"][0]} for r in results if not r["ok"]), None)
+    # A transaction that did not replay is named first, the earliest in commit order: every later difference may
+    # follow from it (a number it did not take shifts every later number of its series).
+    failed = next((cid for cid in failures if cid in wanted), None)
+    first = ({"case_id": failed, **failures[failed]} if failed is not None else
+             next(({"case_id": r["case_id"], **r["differences"][0]} for r in results if not r["ok"]), None))
     return {"ok": first is None, "cases": len(results), "transitions": sum(len(g) for g in groups),
             "replayed": len(groups), "first_difference": first, "results": results}
 

@@ -29,6 +29,16 @@ _ON_ENTRY = select(cases).where(and_(cases.c.entry_id == bindparam("id"), cases.
     .order_by(cases.c.id)
 _OF_SUBJECT = select(cases).where(and_(cases.c.subject_id == bindparam("sid"), cases.c.kind == bindparam("kind"))) \
     .order_by(cases.c.id)
+# The reads a transition's guards and effects weigh, locked until its commit (PostgreSQL; SQLite's one writer
+# serializes anyway). FOR SHARE on a related case: a concurrent transition that would change it waits for this
+# commit, so what a guard saw still stands when this transition commits (no write skew; commit order is an order
+# in which every transaction saw what it decided on, which is what `audit replay` re-executes). FOR NO KEY
+# UPDATE on the case or subject a new case is opened under: two openings there take turns, so each sees the
+# other's case (one application per record at a time) while the new row's own foreign-key check still passes.
+_LOCKS = {"share": dict(read=True), "open": dict(key_share=True)}
+_LOCKED = {(name, lock): stmt.with_for_update(**how) for name, stmt in (
+    ("case", _CASE), ("children", _CHILDREN), ("children_of_kind", _CHILDREN_OF_KIND), ("on_entry", _ON_ENTRY),
+    ("of_subject", _OF_SUBJECT), ("subject", _SUBJECT)) for lock, how in _LOCKS.items()}
 INSERT_TIMER = hot.HotStatement(insert(timers))
 UPDATE_TIMER = hot.HotStatement(update(timers).where(and_(timers.c.case_id == bindparam("b_case_id"),
                                                           timers.c.name == bindparam("b_name"))))
@@ -74,12 +84,13 @@ def user_row(conn: Connection, name: str):
     return conn.execute(_USER, {"name": name}).first()
 
 
-def subject_row(conn: Connection, subject_id: int):
-    return conn.execute(_SUBJECT, {"id": subject_id}).first()
+def subject_row(conn: Connection, subject_id: int, lock: str | None = None):
+    return conn.execute(_LOCKED["subject", lock] if lock else _SUBJECT, {"id": subject_id}).first()
 
 
-def case_row(conn: Connection, case_id: int):
-    return conn.execute(_CASE, {"id": case_id}).first()
+def case_row(conn: Connection, case_id: int, lock: str | None = None):
+    """One case; `lock` "share" (a related case a guard reads) or "open" (the case a new one is opened under)."""
+    return conn.execute(_LOCKED["case", lock] if lock else _CASE, {"id": case_id}).first()
 
 
 def for_transition(conn: Connection, case_id: int, actor: str):
@@ -96,10 +107,11 @@ def for_transition(conn: Connection, case_id: int, actor: str):
     return case, subject, user, timer_rows
 
 
-def children_of(conn: Connection, case_id: int, kind: str | None = None):
+def children_of(conn: Connection, case_id: int, kind: str | None = None, lock: str | None = None):
     if kind:
-        return conn.execute(_CHILDREN_OF_KIND, {"id": case_id, "kind": kind}).all()
-    return conn.execute(_CHILDREN, {"id": case_id}).all()
+        stmt = _LOCKED["children_of_kind", lock] if lock else _CHILDREN_OF_KIND
+        return conn.execute(stmt, {"id": case_id, "kind": kind}).all()
+    return conn.execute(_LOCKED["children", lock] if lock else _CHILDREN, {"id": case_id}).all()
 
 
 def opened_by(conn: Connection, case_id: int):
@@ -107,12 +119,12 @@ def opened_by(conn: Connection, case_id: int):
     return conn.execute(_OPENED_BY, {"id": case_id}).all()
 
 
-def cases_on_entry(conn: Connection, entry_id: int, kind: str):
-    return conn.execute(_ON_ENTRY, {"id": entry_id, "kind": kind}).all()
+def cases_on_entry(conn: Connection, entry_id: int, kind: str, lock: str | None = None):
+    return conn.execute(_LOCKED["on_entry", lock] if lock else _ON_ENTRY, {"id": entry_id, "kind": kind}).all()
 
 
-def cases_of_subject(conn: Connection, subject_id: int, kind: str):
-    return conn.execute(_OF_SUBJECT, {"sid": subject_id, "kind": kind}).all()
+def cases_of_subject(conn: Connection, subject_id: int, kind: str, lock: str | None = None):
+    return conn.execute(_LOCKED["of_subject", lock] if lock else _OF_SUBJECT, {"sid": subject_id, "kind": kind}).all()
 
 
 def timers_of(conn: Connection, case_id: int):
