@@ -410,8 +410,8 @@ def summarise_profile(path: str, top: int = 40) -> list[tuple[str, float, float]
     incl, selfs, total = {}, {}, 0
     for line in Path(path).read_text().splitlines():
         stack, _, n = line.rpartition(" ")
-        if not stack:
-            continue
+        if not stack or not n.isdigit():
+            continue  # a fragment: a frame's text (a local's value shown by py-spy) may hold a line break
         n = int(n)
         frames = stack.split(";")
         if not any(f.startswith("SweepService.run_once ") for f in frames):

@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import Connection
 
 from states.archive import current_statuses, in_use
 
+from . import hot
 from .tables import archive_entries, archive_status, cases
 
 
@@ -59,21 +60,32 @@ def add_status(conn: Connection, *, entry_id: int, status: str, by_entry_id: int
                                                created_at=created_at))
 
 
+# A subject's entries with their status rows in one statement (compiled once: every transition that writes or
+# weighs the archive reads it): each entry once per status row, in entry then status order; an entry without
+# status rows once, its status columns NULL.
+_ENTRIES_OF = hot.HotStatement(
+    select(archive_entries, archive_status.c.status.label("status_"),
+           archive_status.c.by_entry_id.label("status_by_entry_id"))
+    .select_from(archive_entries.outerjoin(archive_status, archive_status.c.entry_id == archive_entries.c.id))
+    .where(archive_entries.c.subject_id == bindparam("subject_id"))
+    .order_by(archive_entries.c.id, archive_status.c.id))
+
+
 def entries_of(conn: Connection, subject_id: int, today: date) -> list[Entry]:
     """Every entry of a subject, oldest first, with its derived status as of `today`."""
-    rows = conn.execute(select(archive_entries).where(archive_entries.c.subject_id == subject_id)
-                        .order_by(archive_entries.c.id)).all()
-    if not rows:
-        return []
+    rows: dict[int, object] = {}
     written: dict[int, list[str]] = {}
     superseded_by: dict[int, int] = {}
-    for st in conn.execute(select(archive_status).where(archive_status.c.entry_id.in_([r.id for r in rows]))
-                           .order_by(archive_status.c.id)):
-        written.setdefault(st.entry_id, []).append(st.status)
-        if st.status == "superseded" and st.by_entry_id is not None:
-            superseded_by.setdefault(st.entry_id, st.by_entry_id)
+    (call,) = hot.run(conn, [hot.Call(_ENTRIES_OF, {"subject_id": subject_id})])
+    for r in call.rows:
+        rows.setdefault(r.id, r)
+        if r.status_ is None:
+            continue
+        written.setdefault(r.id, []).append(r.status_)
+        if r.status_ == "superseded" and r.status_by_entry_id is not None:
+            superseded_by.setdefault(r.id, r.status_by_entry_id)
     out = []
-    for r in rows:
+    for r in rows.values():
         s = frozenset(current_statuses(written.get(r.id, ())))
         out.append(Entry(r.id, r.subject_id, r.case_id, r.kind, r.category, r.facts, r.collected_by, r.determined_on,
                          r.disclosure_until, r.rule, s, superseded_by.get(r.id), in_use(r.disclosure_until, set(s), today)))
