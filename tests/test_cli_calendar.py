@@ -63,8 +63,8 @@ def test_years_lists_confirmed_and_override_source(tmp_path):
     [
         (["calendar", "deadline", "--from", "2026-02-30", "--working-days", "3"], "not a date"),
         (["calendar", "deadline", "--from", "2026-02-03", "--working-days", "0"], ">= 1"),
-        (["calendar", "deadline", "--from", "2026-02-03"], "exactly one"),
-        (["calendar", "deadline", "--from", "2026-02-03", "--days", "1", "--months", "1"], "exactly one"),
+        (["calendar", "deadline", "--from", "2026-02-03"], "只给出一个期间长度"),
+        (["calendar", "deadline", "--from", "2026-02-03", "--days", "1", "--months", "1"], "只给出一个期间长度"),
         (["calendar", "deadline", "--from", "2100-01-03", "--days", "3"], "2000-2099"),
         (["calendar", "is-working-day", "tomorrow"], "not a date"),
         (["calendar", "deadline", "--from", "2026-02-03", "--working-days", "x"], "--working-days"),
@@ -148,7 +148,7 @@ def test_hours_explained_hour_by_hour_of_each_day():
     (["--from", "2026-09-30T15:00:00+08:00", "--days", "3"], ["--days", "只写日期", "--from 2026-09-30"]),
     (["--from", "2026-09-30T15:00:00+08:00", "--working-days", "3"], ["--working-days", "只写日期"]),
     (["--from", "2026-09-30T15:00:00+08:00", "--hours", "0"], [">= 1"]),
-    (["--from", "2026-09-30T15:00:00+08:00", "--hours", "24", "--days", "1"], ["exactly one"]),
+    (["--from", "2026-09-30T15:00:00+08:00", "--hours", "24", "--days", "1"], ["只给出一个期间长度"]),
 ])
 @pytest.mark.parametrize("command", ["deadline", "explain"])
 def test_hour_and_day_starts_refused_exit_2_one_line(command, args, fragments):

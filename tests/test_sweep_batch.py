@@ -260,7 +260,7 @@ def test_small_batches_fire_everything_once_in_due_order(svc):
 
 
 def test_an_unknown_mode_is_refused(svc):
-    with pytest.raises(BadInput, match="unknown sweep mode"):
+    with pytest.raises(BadInput, match="没有扫描方式"):
         svc.sweep.run_once(at(WINDOWS_DUE), mode="fast")
 
 

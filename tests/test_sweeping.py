@@ -311,7 +311,7 @@ def test_an_incident_on_a_timer_a_person_stopped_is_closed(svc, monkeypatch):
 def test_incident_commands_refuse_bad_input(svc):
     from workflows.errors import BadInput
 
-    with pytest.raises(BadInput, match="unknown incident 99"):
+    with pytest.raises(BadInput, match="没有编号为 99 的异常事件"):
         svc.sweep.retry_incident(99)
 
 

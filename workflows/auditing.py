@@ -195,8 +195,9 @@ def export_checkpoint(db: DbEngine, path: str | Path, checkpoint_id: int | None 
             q.order_by(checkpoints.c.id.desc()).limit(1)
         row = conn.execute(q).first()
         if row is None:
-            raise BadInput(f"no checkpoint {checkpoint_id}" if checkpoint_id is not None else
-                           "there is no checkpoint yet; write one with `creditflow audit checkpoint`",
+            raise BadInput(f"没有编号为 {checkpoint_id} 的审计检查点；请用 creditflow audit checkpoints 查看"
+                           if checkpoint_id is not None else
+                           "还没有审计检查点；请先用 creditflow audit checkpoint 制作一个",
                            code="unknown_checkpoint")
         header = _checkpoint_dict(row)
         heads = _stream(conn, select(checkpoint_heads.c.case_id, checkpoint_heads.c.seq, checkpoint_heads.c.head)
@@ -228,7 +229,7 @@ def _checkpoint_from_file(fh, name: str) -> _Checkpoint:
         for key in CHECKPOINT_FIELDS + ("id", "hash"):
             header[key]
     except (ValueError, KeyError, TypeError):
-        raise BadInput(f"{name} is not a checkpoint file (`creditflow audit export-checkpoint` writes one)",
+        raise BadInput(f"{name} 不是审计检查点文件（检查点文件由 creditflow audit export-checkpoint 导出）",
                        code="bad_checkpoint_file") from None
 
     def heads():
@@ -238,9 +239,9 @@ def _checkpoint_from_file(fh, name: str) -> _Checkpoint:
                 h = json.loads(line)
                 item = (int(h["case_id"]), int(h["seq"]), str(h["head"]))
             except (ValueError, KeyError, TypeError):
-                raise BadInput(f"{name} line {n} is not a checkpoint head", code="bad_checkpoint_file") from None
+                raise BadInput(f"{name} 第 {n} 行不是检查点的链头记录；文件可能已损坏，请重新导出", code="bad_checkpoint_file") from None
             if last is not None and item[0] <= last:
-                raise BadInput(f"{name} line {n}: heads are not in ascending case order", code="bad_checkpoint_file")
+                raise BadInput(f"{name} 第 {n} 行：链头记录未按案件编号升序排列；文件已被改动，请重新导出", code="bad_checkpoint_file")
             last = item[0]
             yield item
 
@@ -303,7 +304,7 @@ def verify(db: DbEngine, checkpoint_file: str | Path | None = None) -> dict:
             try:
                 fh = open(checkpoint_file, encoding="utf-8")
             except OSError as exc:
-                raise BadInput(f"cannot read checkpoint file {checkpoint_file}: {exc.strerror}") from None
+                raise BadInput(f"无法读取检查点文件 {checkpoint_file}：{exc.strerror}；请核对路径", code="bad_checkpoint_file") from None
         with reading(db) as conn:
             _check_protection(conn, report)
             report.start_pass()
@@ -370,7 +371,7 @@ def _checkpoints_pass(conn: Connection, report: _Report, fh, name: str | None) -
         ckpt = _checkpoint_from_file(fh, name)
         h = ckpt.header
         if checkpoint_hash(h) != h["hash"]:
-            raise BadInput(f"{name}: the checkpoint does not match its own hash; the file was altered",
+            raise BadInput(f"{name}：检查点与其自身的哈希值不符，文件已被改动（the checkpoint does not match its own hash）",
                            code="bad_checkpoint_file")
         stored = conn.execute(select(checkpoints.c.id).where(checkpoints.c.hash == h["hash"])).first()
         if stored is None:
@@ -654,7 +655,7 @@ def export_log(db: DbEngine, path: str | Path, fmt: str = "jsonl", since: date |
                case_id: int | None = None) -> dict:
     """Every field of every log row (or of one case, or recorded since a day), in EXPORT_COLUMNS order."""
     if fmt not in EXPORT_FORMATS:
-        raise BadInput(f"unknown export format {fmt!r}; use {' or '.join(EXPORT_FORMATS)}", allowed=list(EXPORT_FORMATS))
+        raise BadInput(f"没有导出格式 {fmt!r}；可选：{'、'.join(EXPORT_FORMATS)}", code="bad_format", allowed=list(EXPORT_FORMATS))
     path = Path(path)
     q = select(*[transitions.c[c] for c in EXPORT_COLUMNS]).order_by(transitions.c.case_id, transitions.c.seq)
     if case_id is not None:

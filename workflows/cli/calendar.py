@@ -73,7 +73,8 @@ def _period(start: str, working_days, days, months, hours=None):
     given = [(u, v) for u, v in (("working_days", working_days), ("days", days), ("months", months),
                                  ("hours", hours)) if v is not None]
     if len(given) != 1:
-        raise BadInput("give exactly one period length: --working-days N, --days N, --months N or --hours N")
+        raise BadInput("请给出且只给出一个期间长度：--working-days N（工作日）、--days N（日）、--months N（月）或 --hours N（小时）",
+                       code="bad_period")
     unit, amount = given[0]
     if unit == "hours":
         instant = _start_instant(start)

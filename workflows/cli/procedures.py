@@ -34,7 +34,8 @@ def procedure_show(
     from ..errors import BadInput
 
     if kind not in REGISTRY:
-        raise BadInput(f"unknown procedure {kind!r}; known: {', '.join(REGISTRY.kinds)}", allowed=list(REGISTRY.kinds))
+        raise BadInput(f"没有程序 {kind!r}；已登记的程序：{'、'.join(REGISTRY.kinds)}（creditflow procedure list）",
+                       code="unknown_procedure", allowed=list(REGISTRY.kinds))
     proc = REGISTRY.procedure(kind)
     policy = REGISTRY.policy(kind)  # the numbers it runs under: the deployment's, with the procedure's own
     emit(describe.as_dict(proc, policy), as_json,

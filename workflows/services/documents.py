@@ -123,8 +123,8 @@ class DocumentService:
         with self.uow() as uow:
             row = _notice(uow.conn, number)
             if row.audience != "subject":
-                raise BadInput(f"notice {row.number} is not addressed to the subject ({row.audience}); "
-                               "internal records are corrected by a new record in the case file", code="not_correctable")
+                raise BadInput(f"文书 {row.number} 是内部记录，不是送达当事人的文书，不能以更正通知书更正；"
+                               "内部记录有误的，请在案卷中另行制作记录说明", code="not_correctable")
             out = self.engine.advance(uow.conn, row.case_id, Request(CORRECTION_TRIGGER, actor, {
                 "notice": row.number, "correction": correction, "corrected_title": row.title,
                 "corrected_issued_on": row.issued_at.astimezone(SHANGHAI).date()}, expected_version))

@@ -159,9 +159,9 @@ class SweepService:
         back whole and done again by the next sweep."""
         as_of = as_of or clock.now()
         if batch < 1:
-            raise BadInput("the sweep batch size must be at least 1")
+            raise BadInput("每批处理的期限数（batch）至少为 1；请重新填写", code="bad_batch")
         if mode not in MODES:
-            raise BadInput(f"unknown sweep mode {mode!r}; one of {', '.join(MODES)}", code="bad_mode")
+            raise BadInput(f"没有扫描方式 {mode!r}；可选：{'、'.join(MODES)}", code="bad_mode", allowed=list(MODES))
         if as_of > clock.now():
             # Nobody forges the clock: a sweep "as of" a later instant would fire deadlines not yet due.
             # With clock override (demos, tests) it runs with the clock set to that instant, so every row
@@ -353,10 +353,10 @@ class SweepService:
         with self.uow() as uow:
             row = sweep_repo.incident_row(uow.conn, incident_id)
             if row is None:
-                raise BadInput(f"unknown incident {incident_id}; list them with `creditflow incidents`",
+                raise BadInput(f"没有编号为 {incident_id} 的异常事件；请用 creditflow incidents 查看",
                                code="unknown_incident")
             if row.status != sweep_repo.INCIDENT_OPEN:
-                raise BadInput(f"incident {incident_id} is {row.status} already ({row.resolution})",
+                raise BadInput(f"异常事件 {incident_id} 已经解决（{row.resolution}），无需重试",
                                code="incident_resolved")
             sweep_repo.update_incident(uow.conn, incident_id, next_attempt_at=clock.real_now())
             uow.commit()

@@ -68,7 +68,7 @@ def deployment_settings(conn: Connection) -> dict:
     values = {r.key: r.value for r in conn.execute(select(deployment_table))}
     missing = [k for k in DEPLOYMENT_KEYS if k not in values]
     if missing:
-        raise BadInput(f"deployment settings missing ({', '.join(missing)}); run `creditflow init`")
+        raise BadInput(f"本局的部署设置不全（缺少 {', '.join(missing)}）；请先运行 creditflow init", code="not_initialised")
     return values
 
 

@@ -43,5 +43,5 @@ def require_current(engine: Engine) -> None:
     current = current_revision(engine)
     head = head_revision()
     if current != head:
-        state = "is empty" if current is None else f"is at revision {current}, not {head}"
-        raise BadInput(f"the database schema {state}; run `creditflow init` first", code="schema_not_current")
+        state = "尚未建立" if current is None else f"为第 {current} 版，当前程序需要第 {head} 版"
+        raise BadInput(f"数据库结构{state}；请先运行 creditflow init", code="schema_not_current")
