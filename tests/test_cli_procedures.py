@@ -23,7 +23,7 @@ def test_procedure_mermaid_and_unknown_kind():
     r = run("procedure", "show", "evaluation", "--mermaid")
     assert r.returncode == 0 and r.stdout.startswith("stateDiagram-v2")
     r = run("procedure", "show", "parking")
-    assert r.returncode == 2 and "没有程序" in r.stderr
+    assert r.returncode == 2 and "'parking' 不在可选范围内" in r.stderr and "evaluation（医疗保障信用评价）" in r.stderr
     listed = json.loads(run("procedure", "list", "--json").stdout)["procedures"]
     from states import REGISTRY
 

@@ -168,3 +168,26 @@ def test_two_applications_on_one_record_take_turns(svc, monkeypatch):
     assert results["first"][0] == "ok" and results["second"][0] == "Refused", results
     with svc.db.connect() as conn:
         assert conn.execute(select(func.count()).select_from(cases).where(cases.c.kind == "repair")).scalar_one() == 1
+
+
+def test_an_objection_to_an_entry_weighs_it_as_it_stands_at_commit(svc, monkeypatch):
+    """An objection to an archive entry is registered (guard OBJ-ENTRY: the entry still in use) while its record
+    is revoked (a status row on the entry): the status waits for the registration that weighed the entry."""
+    from test_objection_targets import d_entry, object_to_entry
+
+    ev, entry = d_entry(svc)
+    record = entry["case_id"]
+    reached, go = _paused_before_numbering(monkeypatch, "objection")
+    results: dict = {}
+    objection = _in_thread("objection", "2026-03-09 09:00", lambda: object_to_entry(svc, entry["id"]), results)
+    assert reached.wait(30), results
+    revoke = _in_thread("revoke", "2026-03-09 09:00", lambda: svc.cases.act(
+        record, "revoke", "alice", {"basis": "郑州市人民政府行政复议决定书郑政复决〔2026〕9号"}), results)
+    revoke.join(2)
+    assert revoke.is_alive() and "revoke" not in results, results
+    go.set()
+    objection.join(30)
+    revoke.join(30)
+    assert results["objection"][0] == "ok" and results["revoke"][0] == "ok", results
+    replayed = svc.replay.run()
+    assert replayed["ok"], replayed["first_difference"]

@@ -159,7 +159,7 @@ def write_checkpoint(db: DbEngine) -> dict:
             try:
                 cid = conn.execute(insert(checkpoints).values(**header).returning(checkpoints.c.id)).scalar_one()
             except IntegrityError:
-                raise Conflict("another checkpoint was written at the same moment; run again") from None
+                raise Conflict("另一个审计检查点恰在同一时刻写入，本次未写入；请重试") from None
             conn.execute(insert(checkpoint_heads).from_select(
                 ["checkpoint_id", "case_id", "seq", "head"],
                 select(literal(cid), cases.c.id, cases.c.log_seq, cases.c.chain_head)))

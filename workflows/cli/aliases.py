@@ -37,6 +37,18 @@ AsOpt = Annotated[str, typer.Option("--as", help="The user acting (the log recor
 evaluation_app = typer.Typer(name=EVALUATION, help="Evaluation results (信用评价结果).", no_args_is_help=True)
 
 
+def publish_evaluation(services, subject, year, score, actor: str) -> dict:
+    """`case open evaluation` with the grade it got and its objection window (the JSON of `evaluation publish`,
+    which the API returns too), plus `window_note`: the case's own words when the window has not started."""
+    out = services.cases.open(EVALUATION, actor, {"year": year, "score": score}, subject=subject)
+    show = services.cases.show(out["case_id"])
+    # The window runs from publication, or (a person's result, not published) from service: then it has not
+    # started yet, and the case says so.
+    window = next((t for t in show["timers"] if t["name"] == "objection_window"), None)
+    return {**out, "grade": show["grade"], "score": show["score"], "objection_window": window,
+            "window_note": show.get("objection_window")}
+
+
 @evaluation_app.command("publish")
 def evaluation_publish(
     subject: Annotated[str, typer.Option("--subject")],
@@ -49,13 +61,10 @@ def evaluation_publish(
     from .cases import svc
 
     services = svc()
-    out = services.cases.open(EVALUATION, actor, {"year": year, "score": score}, subject=subject)
-    show = services.cases.show(out["case_id"])
-    # The window runs from publication, or (a person's result, not published) from service: then it has not
-    # started yet, and the case says so.
-    window = next((t for t in show["timers"] if t["name"] == "objection_window"), None)
-    out = {**out, "grade": show["grade"], "score": show["score"], "objection_window": window}
-    when = f"异议期至 {window['last_day']}" if window else show.get("objection_window") or "异议期尚未起算"
+    out = publish_evaluation(services, subject, year, score, actor)
+    window = out["objection_window"]
+    when = f"异议期至 {window['last_day']}" if window else out["window_note"] or "异议期尚未起算"
+    out.pop("window_note")
     done = "评价结果已公布" if window else "评价结果已作出（不公开，书面告知）"
     emit(out, as_json, f"{done}：案件 {out['case_id']}，{out['score']}分 {out['grade']}级，"
                        f"{when}，告知书 {out['notice']}")

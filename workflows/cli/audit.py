@@ -118,7 +118,7 @@ def audit_export(
         try:
             day = date.fromisoformat(since)
         except ValueError:
-            raise BadInput(f"--since takes a day YYYY-MM-DD, got {since!r}") from None
+            raise BadInput(f"--since {since!r} 不是日期；请按 YYYY-MM-DD 填写，如 2026-03-01", code="bad_date") from None
     out = svc().audit.export_log(output, fmt, day, case_id)
     emit(out, as_json, lambda: f"已导出 {out['rows']} 条日志（{out['cases']} 个案件）到 {out['file']}"
                                f"（{out['format']}，SHA-256 {out['sha256']}）")

@@ -129,20 +129,25 @@ def explain(
     emit(e.to_dict(), as_json, text)
 
 
+def day_dict(info) -> dict:
+    """One day of the calendar as `calendar is-working-day --json` prints it (and the API returns it)."""
+    return {"date": info.date.isoformat(), "working_day": info.working, "reason": info.kind.value, "name": info.name,
+            "label": info.label, "confirmed": info.confirmed}
+
+
+def years_dict(cal) -> dict:
+    """The calendar's years as `calendar years --json` prints them (and the API returns them)."""
+    return {"calendar_version": cal.version, "package_version": cal.package_version,
+            "years": [{"year": y.year, "confirmed": y.confirmed, "source": y.source} for y in cal.years()]}
+
+
 @app.command("is-working-day")
 def is_working_day(day: Annotated[str, typer.Argument(help="YYYY-MM-DD")], as_json: JsonOpt = False):
     """Whether a day is a working day, and why."""
     from ..settings import calendar
 
     info = calendar().day(day)
-    payload = {
-        "date": info.date.isoformat(),
-        "working_day": info.working,
-        "reason": info.kind.value,
-        "name": info.name,
-        "label": info.label,
-        "confirmed": info.confirmed,
-    }
+    payload = day_dict(info)
     emit(payload, as_json, f"{info.date.isoformat()}  {'工作日' if info.working else '休息日'}  {info.label}")
 
 
@@ -151,9 +156,8 @@ def years(as_json: JsonOpt = False):
     """Each supported year, whether its official schedule is confirmed, and the source."""
     from ..settings import calendar
 
-    cal = calendar()
-    rows = [{"year": y.year, "confirmed": y.confirmed, "source": y.source} for y in cal.years()]
-    payload = {"calendar_version": cal.version, "package_version": cal.package_version, "years": rows}
+    payload = years_dict(calendar())
+    rows = payload["years"]
     emit(payload, as_json, lambda: "\n".join(
         f"{r['year']}  {'已确认' if r['confirmed'] else '暂定'}  {r['source']}" for r in rows))
 

@@ -221,27 +221,19 @@ def opened_on(registry, proc) -> str:
     return "或".join(ways[o] for o in proc.opens_on if o in ways)
 
 
-def resolve_kind(registry, kind: str) -> str:
-    from ..inputs import choose
+# The declarations' readers live in the cases area (services/cases.py, shared with the web API); imported
+# when called, so that commands which need no store import no SQLAlchemy.
 
-    return choose(kind, registry.labels(), "case 案件类型", code="unknown_kind")
+def resolve_kind(registry, kind: str) -> str:
+    from ..services.cases import resolve_kind as resolve
+
+    return resolve(registry, kind)
 
 
 def opening_specs(proc, trigger: str) -> dict:
-    """The inputs a trigger declares (every route of it, by name, first declaration first)."""
-    specs: dict = {}
-    for t in proc.transitions:
-        if t.trigger == trigger and t.role != "system":
-            for spec in t.inputs:
-                specs.setdefault(spec.name, spec)
-    return specs
+    from ..services.cases import opening_specs as specs
 
-
-def input_dict(spec) -> dict:
-    """A declared input as `case inputs` and `case actions` print it (the shape of `Engine.actions`)."""
-    labels = dict(spec.choice_labels)
-    return {"name": spec.name, "type": spec.type, "label": spec.label, "required": spec.required,
-            "choices": [{"code": c, "label": labels.get(c, c)} for c in spec.choices]}
+    return specs(proc, trigger)
 
 
 # How a handler reads an input type (the JSON keeps the codes).
@@ -338,26 +330,11 @@ def case_inputs(
     opened on. Read from the declaration (no database)."""
     from states import REGISTRY
 
-    from ..errors import BadInput
+    from ..services.cases import declared_inputs
 
-    kind = resolve_kind(REGISTRY, kind)
+    out = declared_inputs(REGISTRY, kind, trigger)
+    kind, label, trigger, opening = out["kind"], out["trigger_label"], out["trigger"], out["opening"]
     proc = REGISTRY.procedure(kind)
-    people = [t for t in dict.fromkeys(t.trigger for t in proc.transitions if t.role != "system")]
-    if trigger is None:
-        trigger = proc.opening_trigger()
-        if trigger is None:
-            raise BadInput(f"case inputs {kind}：{proc.label}案件只能由其他案件依程序开启，不能直接立案；"
-                           f"请用 --trigger 指明一个办理操作：{'、'.join(people)}", code="not_openable", allowed=people)
-    elif trigger.strip() not in people:
-        raise BadInput(f"case inputs {kind}：{proc.label}程序没有由人办理的操作 {trigger!r}；可选：{'、'.join(people)}",
-                       code="unknown_trigger", allowed=people)
-    trigger = trigger.strip()
-    routes = [t for t in proc.transitions if t.trigger == trigger and t.role != "system"]
-    label = next((t.label for t in routes if t.when is None), routes[0].label)  # the default route's
-    opening = trigger == proc.opening_trigger()
-    out = {"kind": kind, "label": proc.label, "trigger": trigger, "trigger_label": label,
-           "opening": opening, "opens_on": list(proc.opens_on) if opening else [],
-           "inputs": [input_dict(s) for s in opening_specs(proc, trigger).values()]}
 
     def text() -> str:
         head = f"{proc.label}（{kind}）{label}（{trigger}）"

@@ -16,9 +16,9 @@ def procedure_list(as_json: Annotated[bool, typer.Option("--json")] = False):
     """List the declared procedures (case kinds) with their versions."""
     from states import REGISTRY
 
-    rows = [{"kind": p.kind, "version": p.version, "label": p.label,
-             "parent_kind": p.parent_kinds[0] if p.parent_kinds else None, "parent_kinds": list(p.parent_kinds)}
-            for p in REGISTRY.procedures()]
+    from ..services.cases import declared_procedures
+
+    rows = declared_procedures(REGISTRY)
     emit({"procedures": rows}, as_json, lambda: "\n".join(f"{r['kind']}\tv{r['version']}\t{r['label']}" for r in rows))
 
 
@@ -31,11 +31,9 @@ def procedure_show(
     """One procedure's declaration: states, triggers, roles, guards, timers and notices."""
     from states import REGISTRY, describe
 
-    from ..errors import BadInput
+    from ..services.cases import resolve_kind
 
-    if kind not in REGISTRY:
-        raise BadInput(f"没有程序 {kind!r}；已登记的程序：{'、'.join(REGISTRY.kinds)}（creditflow procedure list）",
-                       code="unknown_procedure", allowed=list(REGISTRY.kinds))
+    kind = resolve_kind(REGISTRY, kind)  # its code or its Chinese name; unknown: one line naming the known ones
     proc = REGISTRY.procedure(kind)
     policy = REGISTRY.policy(kind)  # the numbers it runs under: the deployment's, with the procedure's own
     emit(describe.as_dict(proc, policy), as_json,

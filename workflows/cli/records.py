@@ -53,6 +53,21 @@ def _entry(shown: dict, today: str) -> dict:
             "withdrawn_reason": d.get("withdrawn_reason"), "parent": shown["parent"]}
 
 
+def add_record(services, subject, inputs: dict, actor: str) -> dict:
+    """`case open record` with what the record determined (the JSON of `record add`, and of the API's)."""
+    out = services.cases.open(RECORD, actor, inputs, subject=subject)
+    d = services.cases.show(out["case_id"])["data"]
+    return {**out, **{k: d.get(k) for k in ("category", "category_label", "severity", "determined_on",
+                                            "disclosure_months", "disclosed_until", "eligible_from", "ban_until")}}
+
+
+def revoke_record(services, case_id: int, basis: str, actor: str) -> dict:
+    """The record's `revoke`, refused for a case of another kind (the JSON of `record revoke`, and of the API's)."""
+    _record(services, case_id)
+    out = services.cases.act(case_id, REVOKE, actor, {"basis": basis})
+    return {**out, "withdrawn_reason": services.cases.show(case_id)["data"].get("withdrawn_reason")}
+
+
 @app.command(ADD)
 def record_add(
     subject: Annotated[str, typer.Option("--subject", help="The credit subject (number, USCC or ID number)")],
@@ -76,11 +91,7 @@ def record_add(
 
     inputs = {"category": category, "determined": determined, "disclosure_months": disclosure_months,
               "penalty_term_months": penalty_term_months, "severity": severity, "basis": basis, "facts": facts}
-    services = svc()
-    out = services.cases.open(RECORD, actor, {k: v for k, v in inputs.items() if v is not None}, subject=subject)
-    d = services.cases.show(out["case_id"])["data"]
-    out = {**out, **{k: d.get(k) for k in ("category", "category_label", "severity", "determined_on",
-                                           "disclosure_months", "disclosed_until", "eligible_from", "ban_until")}}
+    out = add_record(svc(), subject, {k: v for k, v in inputs.items() if v is not None}, actor)
     emit(out, as_json, lambda: f"已记载失信信息：案件 {out['case_id']}，{out['category_label']}，认定于 {out['determined_on']}，"
                                f"公开至 {out['disclosed_until']}，自 {out['eligible_from']} 起可申请信用修复，"
                                f"告知书 {out['notice']}")
@@ -127,9 +138,5 @@ def record_revoke(
     """Record that a reconsideration decision or a court annulled the determination: withdrawn at once."""
     from .cases import svc
 
-    services = svc()
-    _record(services, case_id)
-    out = services.cases.act(case_id, REVOKE, actor, {"basis": basis})
-    d = services.cases.show(case_id)["data"]
-    out = {**out, "withdrawn_reason": d.get("withdrawn_reason")}
+    out = revoke_record(svc(), case_id, basis, actor)
     emit(out, as_json, lambda: f"案件 {out['case_id']}：失信认定已登记撤销，停止公开，告知书 {out['notice']}")

@@ -207,7 +207,7 @@ class Engine:
         if parent_id is not None:
             if "parent" not in proc.opens_on and not by_case:
                 raise BadInput(f"{proc.label}案件不在其他案件之下立案；{self._where(proc)}", code="bad_target")
-            parent = repo.case_row(conn, parent_id, lock="open")
+            parent = repo.case_row(conn, parent_id, lock="update")
             if parent is None or parent.kind not in proc.parent_kinds:
                 raise BadInput(f"案件 {parent_id} 不是{self._kinds_zh(proc.parent_kinds)}案件；请核对案件编号",
                                code="bad_target")
@@ -223,7 +223,7 @@ class Engine:
         elif "subject" not in proc.opens_on and not by_case:
             raise BadInput(f"{proc.label}案件须指明{self._where(proc)}", code="bad_target")
         # an opening on the subject itself takes its turn there (its siblings are the subject's cases of its kind)
-        subject = repo.subject_row(conn, subject_id, lock="open" if parent_id is None else None) \
+        subject = repo.subject_row(conn, subject_id, lock="update" if parent_id is None else None) \
             if subject_id is not None else None
         if subject is None:
             raise BadInput(f"没有编号为 {subject_id} 的信用主体；请用 creditflow subject list 查看", code="unknown_subject")
@@ -337,7 +337,7 @@ class Engine:
         def load_entry():
             if step.entry_id is None:
                 return None
-            e = archive_repo.entry(conn, step.entry_id, clock.today(now))
+            e = archive_repo.entry(conn, step.entry_id, clock.today(now), lock="share")
             return None if e is None else {**e.to_dict(), "subject_id": e.subject_id}
 
         def load_subject_cases(kind):

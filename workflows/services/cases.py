@@ -24,6 +24,68 @@ from . import attachments
 from .common import outcome_dict, require_case, resolve_subject, timer_dict
 
 
+# -- the declared inputs (no store: read from the registry's declarations) ------------------------------------
+
+def resolve_kind(registry: Registry, kind: str) -> str:
+    """A case kind by its code or its Chinese label."""
+    return choose(kind, registry.labels(), "case 案件类型", code="unknown_kind")
+
+
+def opening_specs(proc, trigger: str) -> dict:
+    """The inputs a trigger declares (every route of it, by name, first declaration first)."""
+    specs: dict = {}
+    for t in proc.transitions:
+        if t.trigger == trigger and t.role != "system":
+            for spec in t.inputs:
+                specs.setdefault(spec.name, spec)
+    return specs
+
+
+def input_dict(spec) -> dict:
+    """A declared input as `case inputs` and `case actions` print it (the shape of `Engine.actions`)."""
+    labels = dict(spec.choice_labels)
+    return {"name": spec.name, "type": spec.type, "label": spec.label, "required": spec.required,
+            "choices": [{"code": c, "label": labels.get(c, c)} for c in spec.choices]}
+
+
+def declared_inputs(registry: Registry, kind: str, trigger: str | None = None) -> dict:
+    """`case inputs KIND [--trigger T]`: the inputs a trigger of `kind` (by code or label) declares; without
+    `trigger`, those of the opening transition `case open` fires, and what the kind is opened on."""
+    kind = resolve_kind(registry, kind)
+    proc = registry.procedure(kind)
+    people = [t for t in dict.fromkeys(t.trigger for t in proc.transitions if t.role != "system")]
+    if trigger is None:
+        trigger = proc.opening_trigger()
+        if trigger is None:
+            raise BadInput(f"case inputs {kind}：{proc.label}案件只能由其他案件依程序开启，不能直接立案；"
+                           f"请用 --trigger 指明一个办理操作：{'、'.join(people)}", code="not_openable", allowed=people)
+    elif trigger.strip() not in people:
+        raise BadInput(f"case inputs {kind}：{proc.label}程序没有由人办理的操作 {trigger!r}；可选：{'、'.join(people)}",
+                       code="unknown_trigger", allowed=people)
+    trigger = trigger.strip()
+    routes = [t for t in proc.transitions if t.trigger == trigger and t.role != "system"]
+    label = next((t.label for t in routes if t.when is None), routes[0].label)  # the default route's
+    opening = trigger == proc.opening_trigger()
+    return {"kind": kind, "label": proc.label, "trigger": trigger, "trigger_label": label,
+            "opening": opening, "opens_on": list(proc.opens_on) if opening else [],
+            "inputs": [input_dict(s) for s in opening_specs(proc, trigger).values()]}
+
+
+def declared_procedures(registry: Registry) -> list[dict]:
+    """`procedure list --json`: each declared procedure (case kind) with its version and its parent kinds."""
+    return [{"kind": p.kind, "version": p.version, "label": p.label,
+             "parent_kind": p.parent_kinds[0] if p.parent_kinds else None, "parent_kinds": list(p.parent_kinds)}
+            for p in registry.procedures()]
+
+
+def declared_procedure(registry: Registry, kind: str) -> dict:
+    """`procedure show KIND --json`: the declaration of `kind` (by code or label) with the numbers it runs under."""
+    from states import describe
+
+    kind = resolve_kind(registry, kind)
+    return describe.as_dict(registry.procedure(kind), registry.policy(kind))
+
+
 class CaseService:
     def __init__(self, uow: Callable[[], UnitOfWork], engine: Callable[[], Engine], registry: Registry):
         self.uow = uow
@@ -96,6 +158,10 @@ class CaseService:
             return self.engine.available(uow.conn, case_id, actor)
 
     # -- reading ----------------------------------------------------------------------------------------
+
+    def inputs(self, kind: str, trigger: str | None = None) -> dict:
+        """`case inputs KIND [--trigger T]` on this registry (`declared_inputs`)."""
+        return declared_inputs(self.registry, kind, trigger)
 
     def show(self, case_id: int) -> dict:
         """A case as its declaration describes it, with its subject, deadlines, notices and related cases:

@@ -168,6 +168,18 @@ def write_csv(path: str, sheets: list[Sheet]) -> None:
             out.writerows([_csv_value(v) for v in row] for row in sheet.rows)
 
 
+def sheet_data(sheet: Sheet) -> dict:
+    """A sheet as JSON: its name, column titles and rows (dates as YYYY-MM-DD, decimals as text, as the CSV)."""
+    return {"name": sheet.name, "rows": len(sheet.rows), "columns": [c.title for c in sheet.columns],
+            "data": [[_json_value(v) for v in row] for row in sheet.rows]}
+
+
+def _json_value(value):
+    if isinstance(value, (date, datetime, Decimal)):
+        return _csv_value(value)
+    return value
+
+
 def _csv_value(value) -> str:
     if value is None:
         return ""
@@ -506,13 +518,44 @@ class ExportService:
 
     def export(self, what: str, year: int | None, path: str, *, actor: str | None = None) -> dict:
         """Write one export to `path` (.xlsx or .csv); what it wrote: file, format, rows, sheets, as_of."""
+        self._check_what(what)
+        fmt = output_format(path)
+        self._check_year(what, year)
+        check_writable(path)  # before the work: an unwritable file changes nothing and costs nothing
+        table = self._read(what, year, actor)
+        if fmt == "csv":
+            write_csv(path, table["sheets"])
+        else:
+            wb = new_workbook(table["title"], table["department"])
+            for sheet in table["sheets"]:
+                fill_sheet(wb.create_sheet(sheet.name), sheet)
+            notes_sheet(wb, self._notes(what, table["title"], table["department"], table["maker"], table["as_of"]))
+            save_workbook(wb, path)
+        return self._summary(table, str(path), fmt)
+
+    def data(self, what: str, year: int | None, *, actor: str | None = None) -> dict:
+        """One export as JSON, no file: the summary `export` returns (without `file`, format "json"), each sheet
+        with its column titles and rows (dates as YYYY-MM-DD, scores as decimal text)."""
+        self._check_what(what)
+        self._check_year(what, year)
+        table = self._read(what, year, actor)
+        out = self._summary(table, None, "json")
+        del out["file"]
+        out["sheets"] = [sheet_data(s) for s in table["sheets"]]
+        return out
+
+    def _check_what(self, what: str) -> None:
         if what not in self.KINDS:
             raise BadInput(f"没有导出项 {what!r}；可选：{'、'.join(self.KINDS)}", code="unknown_export",
                            allowed=list(self.KINDS))
-        fmt = output_format(path)
+
+    @staticmethod
+    def _check_year(what: str, year: int | None) -> None:
         if year is not None or what != "worklist":
             check_year(year)
-        check_writable(path)  # before the work: an unwritable file changes nothing and costs nothing
+
+    def _read(self, what: str, year: int | None, actor: str | None) -> dict:
+        """The export's tables, read in one transaction, with its title, department, maker and instant."""
         as_of = clock.now()
         with self.uow() as uow:
             conn = uow.conn
@@ -520,17 +563,15 @@ class ExportService:
             department = department_name(conn)
             sheets = getattr(self, f"_{what}")(conn, year, as_of)
         title = self.TITLES[what].format(year=year) + (f"（{year}年立案）" if what == "worklist" and year else "")
-        if fmt == "csv":
-            write_csv(path, sheets)
-        else:
-            wb = new_workbook(title, department)
-            for sheet in sheets:
-                fill_sheet(wb.create_sheet(sheet.name), sheet)
-            notes_sheet(wb, self._notes(what, title, department, maker, as_of))
-            save_workbook(wb, path)
-        return {"export": what, "year": year, "title": title, "file": str(path), "format": fmt,
+        return {"what": what, "year": year, "title": title, "department": department, "maker": maker,
+                "as_of": as_of, "sheets": sheets}
+
+    @staticmethod
+    def _summary(table: dict, file: str | None, fmt: str) -> dict:
+        sheets = table["sheets"]
+        return {"export": table["what"], "year": table["year"], "title": table["title"], "file": file, "format": fmt,
                 "rows": sum(len(s.rows) for s in sheets), "sheets": [{"name": s.name, "rows": len(s.rows)} for s in sheets],
-                "as_of": clock.local(as_of), "made_by": maker}
+                "as_of": clock.local(table["as_of"]), "made_by": table["maker"]}
 
     def sheets(self, what: str, year: int | None) -> list[Sheet]:
         """The export's tables as data (no file)."""

@@ -26,7 +26,7 @@ from ..files import check_writable, write_bytes
 from ..store.tables import deployment as deployment_table
 from ..store.uow import UnitOfWork
 from .exports import (EARLIEST_YEAR, Casework, Column, Sheet, casework_sheets, check_actor, fill_sheet, new_workbook,
-                      notes_sheet, notices_issued, output_format, save_workbook, start_of)
+                      notes_sheet, notices_issued, output_format, save_workbook, sheet_data, start_of)
 
 REPORT_FORMATS = {".xlsx": "xlsx", ".pdf": "pdf"}
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -72,6 +72,18 @@ class ReportService:
             write_bytes(path, self._pdf(figures))
         return {"month": figures["month"], "title": figures["title"], "file": str(path),
                 "format": fmt, "as_of": clock.local(figures["as_of"]), "made_by": maker, **figures["headline"]}
+
+    def monthly_data(self, month: str, *, actor: str | None = None) -> dict:
+        """The month's report as JSON, no file: what `monthly` returns (without `file`, format "json"), with the
+        overview and each table as data (exports.sheet_data)."""
+        now = clock.now()
+        month_bounds(month, clock.today(now))
+        with self.uow() as uow:
+            maker = check_actor(uow.conn, actor)
+            figures = self._figures(uow.conn, month, now)
+        return {"month": figures["month"], "title": figures["title"], "format": "json",
+                "as_of": clock.local(figures["as_of"]), "made_by": maker, **figures["headline"],
+                "overview": sheet_data(figures["overview"]), "sheets": [sheet_data(s) for s in figures["sheets"]]}
 
     # -- the figures -----------------------------------------------------------------------------------------
 

@@ -55,6 +55,9 @@ def add_entry(conn: Connection, *, subject_id: int, case_id: int, collected_by: 
 
 def add_status(conn: Connection, *, entry_id: int, status: str, by_entry_id: int | None, case_id: int,
                effective_on: date, reason: str, created_at: datetime) -> None:
+    # The entry row stands for its status: a transition that weighed the entry (`entry(lock="share")`) commits
+    # before its status changes, or sees the change (PostgreSQL; SQLite has one writer at a time).
+    conn.execute(_LOCK_ENTRY, {"id": entry_id})
     conn.execute(insert(archive_status).values(entry_id=entry_id, status=status, by_entry_id=by_entry_id,
                                                case_id=case_id, effective_on=effective_on, reason=reason,
                                                created_at=created_at))
@@ -92,9 +95,15 @@ def entries_of(conn: Connection, subject_id: int, today: date) -> list[Entry]:
     return out
 
 
-def entry(conn: Connection, entry_id: int, today: date) -> Entry | None:
-    """One entry with its derived status as of `today`; None when there is none."""
-    row = conn.execute(select(archive_entries.c.subject_id).where(archive_entries.c.id == entry_id)).first()
+_ENTRY_SUBJECT = select(archive_entries.c.subject_id).where(archive_entries.c.id == bindparam("id"))
+_ENTRY_SUBJECT_SHARED = _ENTRY_SUBJECT.with_for_update(read=True)
+_LOCK_ENTRY = select(archive_entries.c.id).where(archive_entries.c.id == bindparam("id")).with_for_update(key_share=True)
+
+
+def entry(conn: Connection, entry_id: int, today: date, lock: str | None = None) -> Entry | None:
+    """One entry with its derived status as of `today`; None when there is none. `lock="share"`: what a guard
+    weighs, held to the commit (a status change waits for it, `add_status`)."""
+    row = conn.execute(_ENTRY_SUBJECT_SHARED if lock == "share" else _ENTRY_SUBJECT, {"id": entry_id}).first()
     if row is None:
         return None
     return next(e for e in entries_of(conn, row.subject_id, today) if e.id == entry_id)

@@ -35,7 +35,7 @@ _OF_SUBJECT = select(cases).where(and_(cases.c.subject_id == bindparam("sid"), c
 # in which every transaction saw what it decided on, which is what `audit replay` re-executes). FOR NO KEY
 # UPDATE on the case or subject a new case is opened under: two openings there take turns, so each sees the
 # other's case (one application per record at a time) while the new row's own foreign-key check still passes.
-_LOCKS = {"share": dict(read=True), "open": dict(key_share=True)}
+_LOCKS = {"share": dict(read=True), "update": dict(key_share=True)}
 _LOCKED = {(name, lock): stmt.with_for_update(**how) for name, stmt in (
     ("case", _CASE), ("children", _CHILDREN), ("children_of_kind", _CHILDREN_OF_KIND), ("on_entry", _ON_ENTRY),
     ("of_subject", _OF_SUBJECT), ("subject", _SUBJECT)) for lock, how in _LOCKS.items()}
@@ -89,7 +89,7 @@ def subject_row(conn: Connection, subject_id: int, lock: str | None = None):
 
 
 def case_row(conn: Connection, case_id: int, lock: str | None = None):
-    """One case; `lock` "share" (a related case a guard reads) or "open" (the case a new one is opened under)."""
+    """One case; `lock` "share" (a related case a guard reads) or "update" (the case a new one is opened under)."""
     return conn.execute(_LOCKED["case", lock] if lock else _CASE, {"id": case_id}).first()
 
 

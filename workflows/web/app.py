@@ -26,7 +26,7 @@ def create_app(services=None) -> FastAPI:
         from ..services import Services
 
         services = Services.from_settings()
-    from . import api, auth, case_page, pages_public, pages_staff
+    from . import api, api_records, api_reports, auth, case_page, pages_public, pages_staff
 
     app = FastAPI(title="creditflow", version="1", summary="医保信用管理：案件办理接口",
                   openapi_url="/api/openapi.json", docs_url=None, redoc_url=None)
@@ -35,6 +35,8 @@ def create_app(services=None) -> FastAPI:
     app.add_middleware(SessionCsrfMiddleware, services=services)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
+    app.include_router(api_records.router)
+    app.include_router(api_reports.router)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs():

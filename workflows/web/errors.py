@@ -30,7 +30,7 @@ from .csrf import CSRF_ARTICLE, CsrfRefused
 log = logging.getLogger("creditflow.web")
 
 NOT_FOUND_CODES = frozenset({"unknown_case", "unknown_notice", "unknown_subject", "unknown_incident",
-                             "unknown_timer", "unknown_attachment", "unknown_route"})
+                             "unknown_timer", "unknown_attachment", "unknown_route", "unknown_checkpoint"})
 ROLE_ARTICLE = "creditflow policy: 每个页面和接口按角色（经办人、审核人、审计人员）授权"
 
 
