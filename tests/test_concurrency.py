@@ -115,6 +115,23 @@ def _in_thread(name: str, when: str, fn, results: dict) -> threading.Thread:
     return thread
 
 
+def _second_waits_for_first(monkeypatch, first: tuple, second: tuple) -> dict:
+    """Run `first` = (name, when, fn) in a thread held after it has weighed its guards, then `second` likewise
+    unheld: `second` must still be waiting for `first`'s commit 2 s later (the rows `first` read are locked);
+    then release `first`. Returns {name: ("ok", result) | (error type, code)}."""
+    reached, go = _paused_before_numbering(monkeypatch, first[0])
+    results: dict = {}
+    held = _in_thread(*first, results)
+    assert reached.wait(30), results
+    waiting = _in_thread(*second, results)
+    waiting.join(2)
+    assert waiting.is_alive() and second[0] not in results, results
+    go.set()
+    held.join(30)
+    waiting.join(30)
+    return results
+
+
 def test_a_guard_on_a_related_case_still_holds_when_the_transition_commits(svc, monkeypatch):
     """Write skew: a repair is accepted (guard REP-RECORD: the record still disclosed) while, at the same moment,
     the record is revoked. Whatever the timing, the store must hold what some one-at-a-time order gives — the
@@ -123,18 +140,10 @@ def test_a_guard_on_a_related_case_still_holds_when_the_transition_commits(svc, 
 
     rec = record(svc)
     rep = apply(svc, rec)["case_id"]
-    reached, go = _paused_before_numbering(monkeypatch, "accept")
-    results: dict = {}
-    accept = _in_thread("accept", "2026-09-14 10:00", lambda: svc.cases.act(rep, "accept", "alice", {}), results)
-    assert reached.wait(30), results
-    revoke = _in_thread("revoke", "2026-09-14 10:00", lambda: svc.cases.act(
-        rec, "revoke", "alice", {"basis": "郑州市人民政府行政复议决定书郑政复决〔2026〕9号"}), results)
-    revoke.join(2)
-    # the record the guard read is held until the acceptance commits
-    assert revoke.is_alive() and "revoke" not in results, results
-    go.set()
-    accept.join(30)
-    revoke.join(30)
+    results = _second_waits_for_first(
+        monkeypatch, ("accept", "2026-09-14 10:00", lambda: svc.cases.act(rep, "accept", "alice", {})),
+        ("revoke", "2026-09-14 10:00", lambda: svc.cases.act(
+            rec, "revoke", "alice", {"basis": "郑州市人民政府行政复议决定书郑政复决〔2026〕9号"})))
     assert results == {"accept": ("ok", results["accept"][1]), "revoke": ("ok", results["revoke"][1])}, results
     assert svc.cases.show(rep)["state"] == "under_review" and svc.cases.show(rec)["state"] == "withdrawn"
     with svc.db.connect() as conn:
@@ -151,20 +160,12 @@ def test_two_applications_on_one_record_take_turns(svc, monkeypatch):
     from test_repair import FULL, record
 
     rec = record(svc)
-    reached, go = _paused_before_numbering(monkeypatch, "first")
-    results: dict = {}
 
     def application():
         return svc.cases.open("repair", "alice", {"received": "2026-09-10", "materials": FULL}, parent=rec)
 
-    first = _in_thread("first", "2026-09-11 09:00", application, results)
-    assert reached.wait(30), results
-    second = _in_thread("second", "2026-09-11 09:00", application, results)
-    second.join(2)
-    assert second.is_alive() and "second" not in results, results
-    go.set()
-    first.join(30)
-    second.join(30)
+    results = _second_waits_for_first(monkeypatch, ("first", "2026-09-11 09:00", application),
+                                      ("second", "2026-09-11 09:00", application))
     assert results["first"][0] == "ok" and results["second"][0] == "Refused", results
     with svc.db.connect() as conn:
         assert conn.execute(select(func.count()).select_from(cases).where(cases.c.kind == "repair")).scalar_one() == 1
@@ -177,17 +178,10 @@ def test_an_objection_to_an_entry_weighs_it_as_it_stands_at_commit(svc, monkeypa
 
     ev, entry = d_entry(svc)
     record = entry["case_id"]
-    reached, go = _paused_before_numbering(monkeypatch, "objection")
-    results: dict = {}
-    objection = _in_thread("objection", "2026-03-09 09:00", lambda: object_to_entry(svc, entry["id"]), results)
-    assert reached.wait(30), results
-    revoke = _in_thread("revoke", "2026-03-09 09:00", lambda: svc.cases.act(
-        record, "revoke", "alice", {"basis": "郑州市人民政府行政复议决定书郑政复决〔2026〕9号"}), results)
-    revoke.join(2)
-    assert revoke.is_alive() and "revoke" not in results, results
-    go.set()
-    objection.join(30)
-    revoke.join(30)
+    results = _second_waits_for_first(
+        monkeypatch, ("objection", "2026-03-09 09:00", lambda: object_to_entry(svc, entry["id"])),
+        ("revoke", "2026-03-09 09:00", lambda: svc.cases.act(
+            record, "revoke", "alice", {"basis": "郑州市人民政府行政复议决定书郑政复决〔2026〕9号"})))
     assert results["objection"][0] == "ok" and results["revoke"][0] == "ok", results
     replayed = svc.replay.run()
     assert replayed["ok"], replayed["first_difference"]

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import HOSPITAL_USCC, stored_counts
 from test_cli_input import cli
+from test_web_api import _error
 from web_fixtures import login, web_app
 from workflows import clock
 from workflows.demo import demo_uscc
@@ -20,15 +21,6 @@ PHARMACY_USCC = demo_uscc("91", "MA9X0A1B")  # a second institution: the command
 FACTS = "2026年对住院病人虚记诊疗项目，骗取医保基金"
 PENALTY = "郑医保罚〔2026〕3号行政处罚决定书"
 
-
-def _error(response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, (response.status_code, response.text[:400])
-    body = response.json()
-    assert set(body["error"]) == {"code", "message", "article", "allowed"}
-    assert body["error"]["message"] and "Traceback" not in response.text
-    if code is not None:
-        assert body["error"]["code"] == code, body
-    return body
 
 
 def _json(value):
