@@ -575,8 +575,7 @@ class ExportService:
 
     def sheets(self, what: str, year: int | None) -> list[Sheet]:
         """The export's tables as data (no file)."""
-        if year is not None or what != "worklist":
-            check_year(year)
+        self._check_year(what, year)
         with self.uow() as uow:
             return getattr(self, f"_{what}")(uow.conn, year, clock.now())
 
