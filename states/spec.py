@@ -105,6 +105,13 @@ class Input:
     choice_labels: tuple[tuple[str, str], ...] = ()
     sealed: bool = False
 
+    def describe(self) -> dict:
+        """The input as forms and `case inputs` / `case actions` show it: name, type, label, required, and each
+        choice's code with its label."""
+        labels = dict(self.choice_labels)
+        return {"name": self.name, "type": self.type, "label": self.label, "required": self.required,
+                "choices": [{"code": c, "label": labels.get(c, c)} for c in self.choices]}
+
     @property
     def limit(self) -> int | None:
         """The most characters this input takes (per item for a list); None for non-text types."""

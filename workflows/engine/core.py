@@ -258,10 +258,8 @@ class Engine:
             for t in routes:
                 for spec in t.inputs:
                     specs.setdefault(spec.name, spec)
-            out.append({"trigger": trigger, "label": routes[0].label, "inputs": [
-                {"name": s.name, "type": s.type, "label": s.label, "required": s.required,
-                 "choices": [{"code": c, "label": dict(s.choice_labels).get(c, c)} for c in s.choices]}
-                for s in specs.values()]})
+            out.append({"trigger": trigger, "label": routes[0].label,
+                        "inputs": [s.describe() for s in specs.values()]})
         return out
 
     # -- helpers ------------------------------------------------------------------------------------

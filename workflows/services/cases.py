@@ -41,13 +41,6 @@ def opening_specs(proc, trigger: str) -> dict:
     return specs
 
 
-def input_dict(spec) -> dict:
-    """A declared input as `case inputs` and `case actions` print it (the shape of `Engine.actions`)."""
-    labels = dict(spec.choice_labels)
-    return {"name": spec.name, "type": spec.type, "label": spec.label, "required": spec.required,
-            "choices": [{"code": c, "label": labels.get(c, c)} for c in spec.choices]}
-
-
 def declared_inputs(registry: Registry, kind: str, trigger: str | None = None) -> dict:
     """`case inputs KIND [--trigger T]`: the inputs a trigger of `kind` (by code or label) declares; without
     `trigger`, those of the opening transition `case open` fires, and what the kind is opened on."""
@@ -68,7 +61,7 @@ def declared_inputs(registry: Registry, kind: str, trigger: str | None = None) -
     opening = trigger == proc.opening_trigger()
     return {"kind": kind, "label": proc.label, "trigger": trigger, "trigger_label": label,
             "opening": opening, "opens_on": list(proc.opens_on) if opening else [],
-            "inputs": [input_dict(s) for s in opening_specs(proc, trigger).values()]}
+            "inputs": [s.describe() for s in opening_specs(proc, trigger).values()]}
 
 
 def declared_procedures(registry: Registry) -> list[dict]:

@@ -387,16 +387,10 @@ def open_context(svc, user: WebUser, kind: str | None, targets: dict, values: di
                   "targets": [{"name": o, "label": TARGET_LABELS[o], "value": targets.get(o) or "",
                                "kinds": "、".join(svc.registry.label(k) for k in proc.parent_kinds if k in svc.registry)
                                if o == "parent" else ""} for o in proc.opens_on],
-                  "fields": [{**field(_input_dict(i)), "value": values.get(i.name, "")} for i in specs.values()],
+                  "fields": [{**field(i.describe()), "value": values.get(i.name, "")} for i in specs.values()],
                   "roles": "、".join(ROLE_LABELS.get(r, r) for r in sorted(roles)),
                   "may_open": any(user.has(r) for r in roles)}
     return {"kinds": kinds, "chosen": chosen}
-
-
-def _input_dict(spec) -> dict:
-    labels = dict(spec.choice_labels)
-    return {"name": spec.name, "type": spec.type, "label": spec.label, "required": spec.required,
-            "choices": [{"code": c, "label": labels.get(c, c)} for c in spec.choices]}
 
 
 def _form_inputs(form, names) -> dict:
